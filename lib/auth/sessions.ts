@@ -1,0 +1,99 @@
+import { db, tx, type Tx } from '../db';
+import { ProblemError, unauthorized } from '../http/problem';
+import { consume, ensureRemaining, forgive, record } from '../rate-limit';
+import { checkPassword, hashPassword } from './passwords';
+import type { LoginInput, RegisterInput, SessionView } from './schemas';
+import { ACCESS_TOKEN_TTL, hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
+import { toUser, userConstraintProblem, type UserRow } from './users';
+
+const REFRESH_TOKEN_TTL = '30 days';
+
+const invalidCredentials = () =>
+  new ProblemError(401, 'invalid-credentials', 'The email or password is incorrect.', {
+    headers: { 'WWW-Authenticate': 'Bearer realm="paiecashfan"' },
+  });
+
+/** Issues an access token and the next refresh token of a session family. */
+const issue = async (sql: Tx, user: UserRow, familyId?: string): Promise<SessionView> => {
+  const refresh = newRefreshToken();
+  await sql`
+    insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
+    values (${user.id}, ${familyId ?? sql`gen_random_uuid()`}, ${refresh.hash}, now() + ${REFRESH_TOKEN_TTL}::interval)`;
+  return {
+    user: toUser(user),
+    access_token: await signAccessToken(user.id),
+    refresh_token: refresh.token,
+    token_type: 'Bearer',
+    expires_in: ACCESS_TOKEN_TTL,
+  };
+};
+
+/** Creates the fan, their empty euro wallet and a first session, together. */
+export const register = async (input: RegisterInput, ip: string): Promise<SessionView> => {
+  await consume('register-ip', ip);
+  const password = await hashPassword(input.password);
+  try {
+    return await tx(async (sql) => {
+      const [user] = await sql<UserRow[]>`
+        insert into users (email, password, name, club_id)
+        values (${input.email}, ${password}, ${input.name}, ${input.club_id ?? null})
+        returning id, email, name, club_id, created_at, updated_at`;
+      await sql`insert into wallets (user_id) values (${user!.id})`;
+      return issue(sql, user!);
+    });
+  } catch (error) {
+    throw userConstraintProblem(error);
+  }
+};
+
+export const login = async (input: LoginInput, ip: string): Promise<SessionView> => {
+  await consume('login-ip', ip);
+  await ensureRemaining('login-failed-email', input.email);
+  // The slow hash is checked outside any transaction: no connection waits on it.
+  const [user] = await db()<(UserRow & { password: string })[]>`
+    select id, email, name, club_id, created_at, updated_at, password from users where email = ${input.email}`;
+  if (!(await checkPassword(input.password, user?.password))) {
+    await record('login-failed-email', input.email);
+    throw invalidCredentials();
+  }
+  await forgive('login-failed-email', input.email);
+  return tx((sql) => issue(sql, user!));
+};
+
+type TokenRow = { id: string; family_id: string; user_id: string; spent_at: Date | null; revoked_at: Date | null; expired: boolean };
+
+const revokeFamily = (sql: Tx, familyId: string) =>
+  sql`update refresh_tokens set revoked_at = now() where family_id = ${familyId} and revoked_at is null`;
+
+/**
+ * Spends a refresh token for a new pair. A token presented a second time
+ * means it leaked: the whole family is revoked, and that revocation is
+ * committed even though the request is refused.
+ */
+export const refresh = async (token: string): Promise<SessionView> => {
+  const outcome = await tx(async (sql) => {
+    const [row] = await sql<TokenRow[]>`
+      select id, family_id, user_id, spent_at, revoked_at, expires_at < now() as expired
+      from refresh_tokens where token_hash = ${hashRefreshToken(token)}
+      for update`;
+    if (!row || row.revoked_at || row.expired) return undefined;
+    if (row.spent_at) {
+      await revokeFamily(sql, row.family_id);
+      return undefined;
+    }
+    await sql`update refresh_tokens set spent_at = now() where id = ${row.id}`;
+    const [user] = await sql<UserRow[]>`
+      select id, email, name, club_id, created_at, updated_at from users where id = ${row.user_id}`;
+    return user ? issue(sql, user, row.family_id) : undefined;
+  });
+  if (!outcome) throw unauthorized('The refresh token is invalid, expired or already used; log in again.');
+  return outcome;
+};
+
+/** Ends the session the refresh token belongs to. Unknown tokens end nothing, silently. */
+export const logout = (token: string): Promise<void> =>
+  tx(async (sql) => {
+    const [row] = await sql<{ family_id: string }[]>`
+      select family_id from refresh_tokens where token_hash = ${hashRefreshToken(token)}`;
+    if (row) await revokeFamily(sql, row.family_id);
+  });

@@ -1,0 +1,63 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { config } from '../config';
+import { unauthorized } from '../http/problem';
+import type { AuthUser } from '../http/route';
+
+export const ISSUER = 'paiecashfan-api';
+export const AUDIENCE = 'paiecashfan-app';
+export const ACCESS_TOKEN_TTL = 15 * 60;
+const ALGORITHM = 'HS256';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+let secret: { raw: string; key: Uint8Array } | undefined;
+const key = (): Uint8Array => {
+  const raw = config.jwtSecret();
+  if (!raw || raw.length < 32) throw new Error('JWT_SECRET must be set to at least 32 characters');
+  if (secret?.raw !== raw) secret = { raw, key: new TextEncoder().encode(raw) };
+  return secret.key;
+};
+
+export const signAccessToken = (userId: string): Promise<string> =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(userId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ACCESS_TOKEN_TTL}s`)
+    .setJti(randomUUID())
+    .sign(key());
+
+/**
+ * Accepts only our own HS256 tokens: the algorithm is pinned (so `alg: none`
+ * and keys of other kinds are refused), and issuer, audience and expiry are
+ * required.
+ */
+export const verifyAccessToken = async (token: string): Promise<AuthUser> => {
+  const secretKey = key();
+  try {
+    const { payload } = await jwtVerify(token, secretKey, {
+      algorithms: [ALGORITHM],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      requiredClaims: ['sub', 'exp', 'iat'],
+      clockTolerance: 5,
+    });
+    if (!payload.sub || !UUID.test(payload.sub)) throw unauthorized('The access token is invalid.');
+    return { id: payload.sub };
+  } catch (error) {
+    if (error instanceof errors.JOSEError) {
+      throw unauthorized(error instanceof errors.JWTExpired ? 'The access token has expired.' : 'The access token is invalid.');
+    }
+    throw error;
+  }
+};
+
+/** Refresh tokens are opaque; only their SHA-256 is stored. */
+export const newRefreshToken = (): { token: string; hash: Buffer } => {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashRefreshToken(token) };
+};
+
+export const hashRefreshToken = (token: string): Buffer => createHash('sha256').update(token).digest();

@@ -1,0 +1,63 @@
+import { cached, invalidate, keys } from '../cache';
+import { db, pgCode, tx } from '../db';
+import { badRequest, conflict, unauthorized } from '../http/problem';
+import type { UpdateMeInput, UserView } from './schemas';
+
+export type UserRow = {
+  id: string;
+  email: string;
+  name: string;
+  club_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export const toUser = (row: UserRow): UserView => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  club_id: row.club_id,
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+});
+
+/** Unique email and an existing club, answered as the client's mistakes. */
+export const userConstraintProblem = (error: unknown): Error => {
+  const code = pgCode(error);
+  const constraint = (error as { constraint_name?: string }).constraint_name;
+  if (code === '23505' && constraint === 'users_email_key') {
+    return conflict('email-taken', 'An account with this email already exists.');
+  }
+  if (code === '23503' && constraint === 'users_club_id_fkey') {
+    return badRequest('Unknown club.', [{ path: 'body.club_id', message: 'No club has this id' }]);
+  }
+  return error as Error;
+};
+
+export const getMe = (userId: string): Promise<UserView> =>
+  cached(keys.user(userId), async () => {
+    const [row] = await db()<UserRow[]>`
+      select id, email, name, club_id, created_at, updated_at from users where id = ${userId}`;
+    // A valid token for an account that no longer exists is no credential.
+    if (!row) throw unauthorized('This account no longer exists.');
+    return toUser(row);
+  });
+
+export const updateMe = async (userId: string, input: UpdateMeInput): Promise<UserView> => {
+  try {
+    return await tx(async (sql) => {
+      const [row] = await sql<UserRow[]>`
+        update users set
+          name = coalesce(${input.name ?? null}, name),
+          club_id = ${input.club_id === undefined ? sql`club_id` : input.club_id},
+          updated_at = now()
+        where id = ${userId}
+        returning id, email, name, club_id, created_at, updated_at`;
+      if (!row) throw unauthorized('This account no longer exists.');
+      sql.afterCommit(() => invalidate(keys.user(userId)));
+      return toUser(row);
+    });
+  } catch (error) {
+    throw userConstraintProblem(error);
+  }
+};

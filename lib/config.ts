@@ -1,0 +1,29 @@
+// Settings come from the environment (serverless.yml maps stage parameters
+// and SSM secrets onto it), read lazily so tests and the dev server can set
+// them before first use.
+const env = (name: string): string | undefined => {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+};
+
+const int = (name: string, fallback: number): number => {
+  const value = Number(env(name));
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+export const config = {
+  version: () => env('APP_VERSION') ?? '3.0.0',
+  stage: () => env('STAGE') ?? 'dev',
+  databaseUrl: () => env('DATABASE_URL'),
+  /** Lambda containers each hold a pool: keep it tiny, a pooler does the rest. */
+  dbPoolMax: () => int('PG_POOL_MAX', 2),
+  /** PgBouncer in transaction mode cannot keep named prepared statements. */
+  dbPrepare: () => env('PG_PREPARE') !== 'false',
+  statementTimeoutMs: () => int('PG_STATEMENT_TIMEOUT_MS', 5000),
+  redisUrl: () => env('UPSTASH_REDIS_REST_URL'),
+  redisToken: () => env('UPSTASH_REDIS_REST_TOKEN'),
+  redisTimeoutMs: () => int('REDIS_TIMEOUT_MS', 300),
+  jwtSecret: () => env('JWT_SECRET'),
+  bcryptCost: () => int('BCRYPT_COST', 12),
+  corsOrigins: () => (env('CORS_ORIGINS') ?? '*').split(',').map((o) => o.trim()),
+};

@@ -1,0 +1,98 @@
+import postgres from 'postgres';
+import { config } from './config';
+import { logger } from './log';
+
+export type Sql = postgres.Sql;
+/** A transaction that can defer work (cache invalidation) until it commits. */
+export type Tx = postgres.TransactionSql & { afterCommit(fn: () => Promise<unknown> | unknown): void };
+
+let client: Sql | undefined;
+
+/**
+ * The container's one client, created on first use and kept across warm
+ * invocations. int8 is parsed to number: money is integer cents, far below
+ * 2^53, and JSON has no bigint.
+ */
+export const db = (): Sql => {
+  if (client) return client;
+  const url = config.databaseUrl();
+  if (!url) throw new DatabaseUnavailable('DATABASE_URL is not set');
+  client = postgres(url, {
+    max: config.dbPoolMax(),
+    idle_timeout: 20,
+    connect_timeout: 5,
+    max_lifetime: 60 * 30,
+    prepare: config.dbPrepare(),
+    onnotice: () => {},
+    types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
+    connection: {
+      application_name: 'paiecashfan-api',
+      statement_timeout: config.statementTimeoutMs(),
+      // A lock wait this long means overload: answer 503 rather than pile up.
+      lock_timeout: config.statementTimeoutMs(),
+      idle_in_transaction_session_timeout: config.statementTimeoutMs() * 2,
+    },
+  });
+  return client;
+};
+
+/** Closes the pool (tests, scripts); the next `db()` opens a new one. */
+export const closeDb = async (): Promise<void> => {
+  const current = client;
+  client = undefined;
+  await current?.end({ timeout: 5 });
+};
+
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable';
+}
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+  '57P01', '57P02', '57P03', // admin / crash shutdown, cannot connect now
+  '53300', // too many connections
+  '57014', // statement timeout
+  '55P03', // lock timeout
+]);
+
+/** True for errors that mean "the database cannot serve now" (answered 503). */
+export const isUnavailable = (error: unknown): boolean =>
+  error instanceof DatabaseUnavailable ||
+  (typeof error === 'object' && error !== null && UNAVAILABLE.has(String((error as { code?: unknown }).code)));
+
+export const pgCode = (error: unknown): string | undefined =>
+  error instanceof postgres.PostgresError ? error.code : undefined;
+
+const MAX_ATTEMPTS = 4;
+
+/**
+ * Runs `fn` in one transaction. Serialization failures and deadlocks are
+ * retried a bounded number of times with jitter; `afterCommit` callbacks run
+ * only once the commit has succeeded, so a cache is never cleared for a write
+ * that did not happen.
+ */
+export const tx = async <T>(fn: (sql: Tx) => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    const pending: Array<() => Promise<unknown> | unknown> = [];
+    try {
+      const result = (await db().begin((sql) => {
+        const t = sql as Tx;
+        t.afterCommit = (cb) => void pending.push(cb);
+        return fn(t);
+      })) as T;
+      for (const cb of pending) await cb();
+      return result;
+    } catch (error) {
+      const code = pgCode(error);
+      if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw error;
+      logger.warn('retrying transaction', { code, attempt });
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+};
+
+/** Joins the caller's transaction when there is one, else opens its own. */
+export const inTx = <T>(sql: Tx | undefined, fn: (sql: Tx) => Promise<T>): Promise<T> =>
+  sql ? fn(sql) : tx(fn);

@@ -1,0 +1,64 @@
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { config } from '../config';
+import { authenticate } from './authenticate';
+import { checkKey, idempotent, serialize, type Outcome } from './idempotency';
+import { jsonBody } from './json-body';
+import { problems } from './problems';
+import { requestContext } from './request-context';
+import type { Input, Reply, Route } from './route';
+import { header, type Event, type HttpContext, type Result } from './types';
+import { validate } from './validate';
+
+const contentType = (status: number) => (status >= 400 ? 'application/problem+json' : 'application/json');
+
+const respond = ({ status, body }: Omit<Outcome, 'replayed'>, headers: Record<string, string> = {}): Result => ({
+  statusCode: status,
+  headers: body === '' ? headers : { 'Content-Type': contentType(status), ...headers },
+  body,
+});
+
+/**
+ * The one middy stack every handler is built with. Before the handler:
+ * request id and logging, auth, JSON body, validation. After it (and on any
+ * error): problem+json, security headers, CORS, `X-Request-Id`.
+ */
+export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Promise<Reply>) => {
+  const run = async (event: Event, { http: state }: HttpContext): Promise<Result> => {
+    const input = {
+      ...state.input!,
+      user: state.user,
+      request: {
+        id: state.requestId,
+        ip: event.requestContext?.http?.sourceIp ?? 'unknown',
+        userAgent: header(event, 'user-agent'),
+      },
+    };
+    if (!route.idempotent) {
+      const reply = await handler({ ...input, sql: undefined } as Input<R>);
+      return respond({ status: reply.status, body: serialize(reply.body) }, reply.headers);
+    }
+    const outcome = await idempotent(
+      {
+        userId: state.user!.id,
+        key: checkKey(header(event, 'idempotency-key')),
+        method: route.method,
+        path: event.rawPath,
+        body: input.body,
+      },
+      (sql) => handler({ ...input, sql } as Input<R>),
+    );
+    return respond(outcome, outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {});
+  };
+
+  return middy<Event, Result, Error, HttpContext>()
+    .use(requestContext())
+    .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed', maxAge: 600 }))
+    .use(httpSecurityHeaders())
+    .use(problems())
+    .use(authenticate(route.idempotent ? 'required' : route.auth))
+    .use(jsonBody())
+    .use(validate(route))
+    .handler(run);
+};

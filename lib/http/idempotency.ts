@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { pgCode, tx, type Tx } from '../db';
+import { badRequest, conflict, ProblemError, refused } from './problem';
+import { toProblemError } from './problems';
+import type { Reply } from './route';
+
+/** An outcome as stored and replayed: the status and the exact body bytes. */
+export type Outcome = { status: number; body: string; replayed: boolean };
+
+export type IdempotencyScope = { userId: string; key: string; method: string; path: string; body: unknown };
+
+export const KEY_TTL = '24 hours';
+
+export const checkKey = (key: string | undefined): string => {
+  if (key === undefined) throw badRequest('This request moves money or stock: send an Idempotency-Key header.', [
+    { path: 'headers.idempotency-key', message: 'Required' },
+  ]);
+  if (key.length < 1 || key.length > 255) throw badRequest('Idempotency-Key must be 1 to 255 characters.', [
+    { path: 'headers.idempotency-key', message: 'Must be 1 to 255 characters' },
+  ]);
+  return key;
+};
+
+/** Key order must not make two equal bodies differ. */
+const canonical = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+};
+
+const fingerprintOf = (scope: IdempotencyScope): string =>
+  createHash('sha256').update(JSON.stringify([scope.method, scope.path, canonical(scope.body ?? null)])).digest('hex');
+
+export const serialize = (body: unknown): string => (body === undefined ? '' : JSON.stringify(body));
+
+/**
+ * Runs `work` at most once per (user, key), Stripe-style. The key is claimed
+ * by an INSERT inside the same transaction as the work, so the claim, the
+ * movement and the stored outcome commit or vanish together, and a crash
+ * leaves no key stuck "in flight". A duplicate that arrives meanwhile waits on
+ * that row (up to the connection's lock timeout) and then replays the stored
+ * outcome; if the first is still running after that, it gets 409.
+ *
+ * Refusals (4xx problems) are outcomes too: they are stored after the
+ * rollback, so a replay answers the same. Failures that say nothing about the
+ * request (5xx) store nothing, and the client may retry with the same key.
+ */
+export const idempotent = async (scope: IdempotencyScope, work: (sql: Tx) => Promise<Reply>): Promise<Outcome> => {
+  const fingerprint = fingerprintOf(scope);
+  let claimed = false;
+  try {
+    return await tx(async (sql) => {
+      claimed = false;
+      const won = await sql`
+        insert into idempotency_keys (user_id, key, fingerprint)
+        values (${scope.userId}, ${scope.key}, ${fingerprint})
+        on conflict (user_id, key) do update
+          set fingerprint = excluded.fingerprint, status = null, body = null, created_at = now()
+          where idempotency_keys.created_at < now() - ${KEY_TTL}::interval
+        returning 1`;
+      if (won.length === 0) return replay(sql, scope, fingerprint);
+      claimed = true;
+      const reply = await work(sql);
+      const outcome = { status: reply.status, body: serialize(reply.body), replayed: false };
+      await sql`
+        update idempotency_keys set status = ${outcome.status}, body = ${outcome.body}
+        where user_id = ${scope.userId} and key = ${scope.key}`;
+      return outcome;
+    });
+  } catch (error) {
+    if (!claimed && pgCode(error) === '55P03') {
+      throw conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later.');
+    }
+    const problem = toProblemError(error);
+    if (!claimed || problem.status >= 500 || problem.status === 409 || problem.status === 429) throw error;
+    return storeRefusal(scope, fingerprint, problem);
+  }
+};
+
+const replay = async (sql: Tx, scope: IdempotencyScope, fingerprint: string): Promise<Outcome> => {
+  const [prior] = await sql<{ fingerprint: string; status: number; body: string }[]>`
+    select fingerprint, status, body from idempotency_keys
+    where user_id = ${scope.userId} and key = ${scope.key}`;
+  if (!prior) throw conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later.');
+  if (prior.fingerprint !== fingerprint) {
+    throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
+  }
+  return { status: prior.status, body: prior.body, replayed: true };
+};
+
+const storeRefusal = async (scope: IdempotencyScope, fingerprint: string, problem: ProblemError): Promise<Outcome> => {
+  const body = serialize(problem.toProblem());
+  return tx(async (sql) => {
+    const stored = await sql`
+      insert into idempotency_keys (user_id, key, fingerprint, status, body)
+      values (${scope.userId}, ${scope.key}, ${fingerprint}, ${problem.status}, ${body})
+      on conflict (user_id, key) do nothing
+      returning 1`;
+    if (stored.length === 0) return replay(sql, scope, fingerprint);
+    return { status: problem.status, body, replayed: false };
+  });
+};

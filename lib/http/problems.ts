@@ -1,0 +1,30 @@
+import { isUnavailable } from '../db';
+import { logger } from '../log';
+import { ProblemError, unavailable, type Problem } from './problem';
+import type { Middleware, Result } from './types';
+
+export const problemResponse = (problem: Problem, headers: Record<string, string> = {}): Result => ({
+  statusCode: problem.status,
+  headers: { ...headers, 'Content-Type': 'application/problem+json' },
+  body: JSON.stringify(problem),
+});
+
+/** Turns any error into a problem; no stack or database text leaves here. */
+export const toProblemError = (error: unknown): ProblemError => {
+  if (error instanceof ProblemError) return error;
+  if (isUnavailable(error)) {
+    logger.error('database unavailable', { error: String(error) });
+    return unavailable();
+  }
+  logger.error('unexpected error', error as Error);
+  return new ProblemError(500, 'internal-error', 'An unexpected error occurred; quote the request id if you report it.');
+};
+
+export const problems = (): Middleware => ({
+  onError: (request) => {
+    const error = toProblemError(request.error);
+    const problem = error.toProblem();
+    if (error.status === 500) problem.request_id = request.context.http.requestId;
+    request.response = problemResponse(problem, error.extra.headers);
+  },
+});

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import { logger } from '../log';
+import type { HttpRequest, Middleware } from './types';
+
+/**
+ * Gives each request its id (API Gateway's, else a fresh one), puts it on
+ * every log line and in `X-Request-Id`, and logs one line per request.
+ */
+export const requestContext = (): Middleware => {
+  const finish = (request: HttpRequest) => {
+    const { requestId, startedAt } = request.context.http;
+    const response = request.response;
+    if (response) response.headers = { ...response.headers, 'X-Request-Id': requestId };
+    logger.info('request', {
+      method: request.event.requestContext?.http?.method,
+      path: request.event.rawPath,
+      status: response?.statusCode,
+      duration_ms: Date.now() - startedAt,
+    });
+    logger.removeKeys(['request_id']);
+  };
+  return {
+    before: (request) => {
+      const requestId = request.event.requestContext?.requestId || request.context.awsRequestId || randomUUID();
+      request.context.http = { requestId, startedAt: Date.now() };
+      logger.appendKeys({ request_id: requestId });
+    },
+    after: finish,
+    onError: finish,
+  };
+};

@@ -1,0 +1,46 @@
+import type { $ZodType, output } from 'zod/v4/core';
+import type { Tx } from '../db';
+
+/** Query strings and path parameters arrive as flat string maps. */
+type ObjectSchema = $ZodType<unknown, Record<string, unknown>>;
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export type Auth = 'none' | 'optional' | 'required';
+
+/**
+ * One endpoint: its place, its schemas and its answers. Handlers are built
+ * from it and the OpenAPI document is generated from the same objects, so
+ * the spec cannot drift from what is validated.
+ */
+export type Route = {
+  operationId: string;
+  method: Method;
+  path: `/api${string}`;
+  summary: string;
+  tags: readonly string[];
+  auth: Auth;
+  /** Moves money or stock: requires `Idempotency-Key`, runs in one transaction. */
+  idempotent?: boolean;
+  body?: $ZodType;
+  query?: ObjectSchema;
+  params?: ObjectSchema;
+  responses: Readonly<Record<number, { description: string; schema?: $ZodType }>>;
+};
+
+export const route = <const R extends Route>(r: R): R => r;
+
+export type AuthUser = { id: string };
+
+type Parsed<S> = S extends $ZodType ? output<S> : undefined;
+
+export type Input<R extends Route> = {
+  body: Parsed<R['body']>;
+  query: Parsed<R['query']>;
+  params: Parsed<R['params']>;
+  user: R['auth'] extends 'required' ? AuthUser : AuthUser | undefined;
+  /** The transaction that also records the idempotent outcome. */
+  sql: R['idempotent'] extends true ? Tx : undefined;
+  request: { id: string; ip: string; userAgent: string | undefined };
+};
+
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };

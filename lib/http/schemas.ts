@@ -1,0 +1,16 @@
+import * as z from 'zod/mini';
+
+/** RFC 9457 problem details, as every error is answered. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+});
+
+/** `?limit=&cursor=` on every list: keyset pages of 1 to 100, 20 by default. */
+export const PageQuery = {
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 20),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+};

@@ -1,0 +1,27 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { AuthUser } from './route';
+
+/**
+ * What the middlewares learn about a request before the handler runs. It
+ * rides on the Lambda context, which middy hands to the handler.
+ */
+export type State = {
+  requestId: string;
+  startedAt: number;
+  body?: unknown;
+  input?: { body: unknown; query: unknown; params: unknown };
+  user?: AuthUser;
+};
+
+export type Event = APIGatewayProxyEventV2;
+export type Result = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
+export type HttpContext = Context & { http: State };
+export type HttpRequest = Request<Event, Result, Error, HttpContext>;
+export type Middleware = MiddlewareObj<Event, Result, Error, HttpContext>;
+
+/** API Gateway lower-cases header names in payload 2.0; offline may not. */
+export const header = (event: Event, name: string): string | undefined => {
+  const headers = event.headers ?? {};
+  return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+};

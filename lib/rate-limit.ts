@@ -1,0 +1,83 @@
+import { Ratelimit } from '@upstash/ratelimit';
+import { RATE_PREFIX } from './cache';
+import { config } from './config';
+import { tooManyRequests } from './http/problem';
+import { logger } from './log';
+import { redis } from './redis';
+
+type Duration = `${number} ${'s' | 'm' | 'h'}`;
+
+/** Every limit in one place: requests (or failures) allowed per window. */
+export const LIMITS = {
+  'register-ip': { tokens: 10, window: '15 m' },
+  'login-ip': { tokens: 30, window: '15 m' },
+  'login-failed-email': { tokens: 5, window: '15 m' },
+} as const satisfies Record<string, { tokens: number; window: Duration }>;
+
+export type LimitName = keyof typeof LIMITS;
+
+const limiters = new Map<LimitName, Ratelimit>();
+const limiter = (name: LimitName): Ratelimit | null => {
+  const client = redis();
+  if (!client) return null;
+  let found = limiters.get(name);
+  if (!found) {
+    const { tokens, window } = LIMITS[name];
+    found = new Ratelimit({
+      redis: client,
+      limiter: Ratelimit.slidingWindow(tokens, window),
+      prefix: RATE_PREFIX,
+      // Fail open quickly: an unreachable Redis must not lock fans out.
+      timeout: config.redisTimeoutMs(),
+      ephemeralCache: false,
+      analytics: false,
+    });
+    limiters.set(name, found);
+  }
+  return found;
+};
+
+/** `rate:{ip}:{endpoint}`, as the cache table names it. */
+const identifier = (name: LimitName, subject: string) => `${subject}:${name}`;
+
+const retryAfter = (reset: number) => Math.max(1, Math.ceil((reset - Date.now()) / 1000));
+
+const guarded = async <T>(op: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  try {
+    return await fn();
+  } catch (error) {
+    logger.warn('rate limiter unavailable, allowing', { op, error: String(error) });
+    return undefined;
+  }
+};
+
+/** Counts one request against the limit; 429 once it is used up. */
+export const consume = async (name: LimitName, subject: string): Promise<void> => {
+  const rl = limiter(name);
+  if (!rl) return;
+  const result = await guarded(name, () => rl.limit(identifier(name, subject)));
+  if (result && !result.success) {
+    throw tooManyRequests(retryAfter(result.reset), 'Too many requests; retry after the time in Retry-After.');
+  }
+};
+
+/** 429 if the limit is already used up, without counting this request. */
+export const ensureRemaining = async (name: LimitName, subject: string): Promise<void> => {
+  const rl = limiter(name);
+  if (!rl) return;
+  const result = await guarded(name, () => rl.getRemaining(identifier(name, subject)));
+  if (result && result.remaining <= 0) {
+    throw tooManyRequests(retryAfter(result.reset), 'Too many failed attempts; retry after the time in Retry-After.');
+  }
+};
+
+/** Counts one event (a failure) without refusing this request. */
+export const record = async (name: LimitName, subject: string): Promise<void> => {
+  const rl = limiter(name);
+  if (rl) await guarded(name, () => rl.limit(identifier(name, subject)));
+};
+
+export const forgive = async (name: LimitName, subject: string): Promise<void> => {
+  const rl = limiter(name);
+  if (rl) await guarded(name, () => rl.resetUsedTokens(identifier(name, subject)));
+};

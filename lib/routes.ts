@@ -1,0 +1,7 @@
+import * as auth from './auth/routes';
+import { healthRoute } from './health';
+import { openApiRoute } from './openapi/route';
+import type { Route } from './http/route';
+
+/** Every endpoint the API serves; serverless.yml must route exactly these. */
+export const routes: readonly Route[] = [healthRoute, openApiRoute, ...Object.values(auth)];
