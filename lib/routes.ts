@@ -2,6 +2,7 @@ import * as auth from './auth/routes';
 import { healthRoute } from './health';
 import { openApiRoute } from './openapi/route';
 import type { Route } from './http/route';
+import * as wallet from './wallet/routes';
 
 /** Every endpoint the API serves; serverless.yml must route exactly these. */
-export const routes: readonly Route[] = [healthRoute, openApiRoute, ...Object.values(auth)];
+export const routes: readonly Route[] = [healthRoute, openApiRoute, ...Object.values(auth), ...Object.values(wallet)];

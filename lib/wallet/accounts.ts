@@ -1,0 +1,76 @@
+import { cached, keys } from '../cache';
+import { db } from '../db';
+import { display } from '../money';
+import { decodeCursor, page } from '../pagination';
+import type { BalanceView, EntryType, EntryView, TransactionsFilter } from './schemas';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `to` / `from` name a fan by user id or by email. */
+export const fanRef = (ref: string): { userIds: string[]; emails: string[] } =>
+  UUID.test(ref) ? { userIds: [ref], emails: [] } : { userIds: [], emails: [ref] };
+
+/** What a fan sees as the other side of a platform movement. */
+export const SYSTEM_NAMES: Record<string, string> = {
+  card_funding: 'Card top-up',
+  shop_revenue: 'PaieCashFan Shop',
+  ticketing: 'PaieCashFan Tickets',
+  esim: 'PaieCashFan eSIM',
+};
+
+export const getBalance = (userId: string): Promise<BalanceView> =>
+  cached(keys.walletBalance(userId), async () => {
+    const [wallet] = await db()<{ balance: number; currency: string; assets: BalanceView['assets'] }[]>`
+      select balance, currency, assets from wallets where user_id = ${userId}`;
+    const balance = wallet?.balance ?? 0;
+    return {
+      balance,
+      currency: wallet?.currency ?? 'EUR',
+      display: display(balance),
+      assets: wallet?.assets ?? { collectibles: [], points: 0 },
+    };
+  });
+
+type EntryRow = Omit<EntryView, 'display' | 'counterparty' | 'created_at'> & {
+  seq: number;
+  created_at: Date;
+  counterparty_name: string | null;
+  counterparty_system: string | null;
+};
+
+/** The first page is cached whole (up to this many) and sliced per request. */
+const CACHED_FIRST_PAGE = 100;
+
+const loadEntries = async (userId: string, limit: number, type?: EntryType, before?: number) => {
+  const rows = await db()<EntryRow[]>`
+    select t.id, t.transfer_id, t.type, t.amount, t.balance_after, t.currency, t.metadata, t.created_at, t.seq,
+           cu.name as counterparty_name, cw.system as counterparty_system
+    from transactions t
+    left join wallets cw on cw.id = t.counterparty_wallet_id
+    left join users cu on cu.id = cw.user_id
+    where t.wallet_id = (select id from wallets where user_id = ${userId})
+      ${type ? db()`and t.type = ${type}` : db()``}
+      ${before !== undefined ? db()`and t.seq < ${before}` : db()``}
+    order by t.seq desc
+    limit ${limit + 1}`;
+  return rows.map(({ counterparty_name, counterparty_system, created_at, ...row }) => ({
+    ...row,
+    display: display(row.amount),
+    // Only a name: another fan's email or id never shows in a statement.
+    counterparty: counterparty_name !== null || counterparty_system !== null
+      ? { name: counterparty_name ?? SYSTEM_NAMES[counterparty_system!] ?? counterparty_system! }
+      : null,
+    created_at: created_at.toISOString(),
+  }));
+};
+
+/** Newest first, keyset-paginated on the ledger's sequence. */
+export const listEntries = async (userId: string, filter: TransactionsFilter) => {
+  const before = decodeCursor<[number]>(filter.cursor, ['number'])?.[0];
+  const rows =
+    before === undefined && !filter.type
+      ? await cached(keys.transactions(userId), () => loadEntries(userId, CACHED_FIRST_PAGE))
+      : await loadEntries(userId, filter.limit, filter.type, before);
+  const result = page(rows, filter.limit, (row) => [row.seq]);
+  return { items: result.items.map(({ seq: _seq, ...entry }) => entry), next_cursor: result.next_cursor };
+};

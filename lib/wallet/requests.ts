@@ -1,0 +1,121 @@
+import { db, tx, type Tx } from '../db';
+import { conflict, notFound, refused } from '../http/problem';
+import { display } from '../money';
+import { decodeCursor, page } from '../pagination';
+import { post } from './ledger';
+import type { MoneyRequestView, RequestInput, RequestsFilter } from './schemas';
+import { checkTransferAmount, lockPair } from './transfers';
+
+type RequestRow = {
+  id: string;
+  amount: number;
+  currency: string;
+  note: string | null;
+  status: 'pending' | 'paid' | 'declined' | 'cancelled';
+  requester_id: string;
+  requester_name: string;
+  payer_id: string;
+  payer_name: string;
+  created_at: Date;
+  expires_at: Date;
+  settled_at: Date | null;
+  expired: boolean;
+  /** created_at at full microsecond precision, for keyset cursors (a JS Date keeps only ms). */
+  created_key: string;
+};
+
+const toView = (r: RequestRow): MoneyRequestView => ({
+  id: r.id,
+  amount: r.amount,
+  currency: r.currency,
+  display: display(r.amount),
+  note: r.note,
+  // A pending request past its 7 days is expired: it can no longer be paid.
+  status: r.status === 'pending' && r.expired ? 'expired' : r.status,
+  requester: { id: r.requester_id, name: r.requester_name },
+  payer: { id: r.payer_id, name: r.payer_name },
+  created_at: r.created_at.toISOString(),
+  expires_at: r.expires_at.toISOString(),
+  settled_at: r.settled_at?.toISOString() ?? null,
+});
+
+const selectRequests = (sql: Tx | ReturnType<typeof db>) => sql`
+  select r.id, r.amount, r.currency, r.note, r.status, r.created_at, r.expires_at, r.settled_at,
+         r.expires_at <= now() as expired, r.created_at::text as created_key,
+         r.requester_id, rq.name as requester_name, r.payer_id, py.name as payer_name
+  from money_requests r
+  join users rq on rq.id = r.requester_id
+  join users py on py.id = r.payer_id`;
+
+/** Asks another fan for money; nothing moves until they pay. */
+export const createRequest = (userId: string, input: RequestInput): Promise<MoneyRequestView> =>
+  tx(async (sql) => {
+  checkTransferAmount(input.amount);
+  // The same lookup as a payment, so the same refusals (self, unknown fan).
+  const { theirs } = await lockPair(sql, userId, input.from);
+  const [row] = await sql<{ id: string }[]>`
+    insert into money_requests (requester_id, payer_id, amount, note)
+    values (${userId}, ${theirs.user_id}, ${input.amount}, ${input.note ?? null})
+    returning id`;
+  return toView((await findRequest(sql, row!.id, userId))!);
+  });
+
+const findRequest = async (sql: Tx, id: string, userId: string, lock = false): Promise<RequestRow | undefined> => {
+  const [row] = await sql<RequestRow[]>`
+    ${selectRequests(sql)}
+    where r.id = ${id} and (r.payer_id = ${userId} or r.requester_id = ${userId})
+    ${lock ? sql`for update of r` : sql``}`;
+  return row;
+};
+
+/** Only the payer pays, once, and only while the request is pending. */
+export const payRequest = async (sql: Tx, userId: string, id: string): Promise<MoneyRequestView> => {
+  const request = await findRequest(sql, id, userId, true);
+  if (!request || request.payer_id !== userId) throw notFound('No such request for you to pay.');
+  ensurePending(request);
+  const { mine, theirs } = await lockPair(sql, userId, request.requester_id);
+  const metadata = { request_id: id, ...(request.note ? { note: request.note } : {}) };
+  const posted = await post(sql, 'request_payment', [
+    { account: mine, amount: -request.amount, type: 'request_paid', counterparty: theirs, metadata },
+    { account: theirs, amount: request.amount, type: 'request_received', counterparty: mine, metadata },
+  ]);
+  await sql`
+    update money_requests set status = 'paid', transfer_id = ${posted[0]!.transfer_id}, settled_at = now()
+    where id = ${id}`;
+  return toView((await findRequest(sql, id, userId))!);
+};
+
+const ensurePending = (request: RequestRow) => {
+  if (request.status !== 'pending') throw conflict('request-settled', `This request is already ${request.status}.`);
+  if (request.expired) throw refused('request-expired', 'This request expired 7 days after it was made.');
+};
+
+/** Declined by the payer or cancelled by the requester, while pending. */
+export const closeRequest = (userId: string, id: string, as: 'declined' | 'cancelled'): Promise<MoneyRequestView> =>
+  tx(async (sql) => {
+  const request = await findRequest(sql, id, userId, true);
+  const role = as === 'declined' ? request?.payer_id : request?.requester_id;
+  if (!request || role !== userId) throw notFound(`No such request for you to ${as === 'declined' ? 'decline' : 'cancel'}.`);
+  ensurePending(request);
+  await sql`update money_requests set status = ${as}, settled_at = now() where id = ${id}`;
+  return toView((await findRequest(sql, id, userId))!);
+  });
+
+/** Incoming (to pay) or outgoing (asked), newest first. */
+export const listRequests = async (userId: string, filter: RequestsFilter) => {
+  const sql = db();
+  const after = decodeCursor<[string, string]>(filter.cursor, ['string', 'string']);
+  const status = filter.status;
+  const rows = await sql<RequestRow[]>`
+    ${selectRequests(sql)}
+    where ${filter.direction === 'incoming' ? sql`r.payer_id` : sql`r.requester_id`} = ${userId}
+      ${status === 'expired' ? sql`and r.status = 'pending' and r.expires_at <= now()` : sql``}
+      ${status === 'pending' ? sql`and r.status = 'pending' and r.expires_at > now()` : sql``}
+      ${status && status !== 'expired' && status !== 'pending' ? sql`and r.status = ${status}` : sql``}
+      ${after ? sql`and (r.created_at, r.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
+    order by r.created_at desc, r.id desc
+    limit ${filter.limit + 1}`;
+  const result = page(rows, filter.limit, (r) => [r.created_key, r.id]);
+  return { items: result.items.map(toView), next_cursor: result.next_cursor };
+};
+

@@ -1,0 +1,97 @@
+import * as z from 'zod/mini';
+import { PageQuery } from '../http/schemas';
+import { Cents } from '../money';
+
+const Note = z.optional(z.string().check(z.trim(), z.maxLength(140)));
+/** A fan named by email or by user id. */
+const Fan = z.string().check(z.trim(), z.toLowerCase(), z.minLength(3), z.maxLength(254));
+
+export const DEPOSIT_METHODS = ['card', 'apple_pay', 'google_pay'] as const;
+
+export const DepositBody = z.strictObject({ amount: Cents, method: z.enum(DEPOSIT_METHODS) });
+export const TransferBody = z.strictObject({ to: Fan, amount: Cents, note: Note });
+export const RequestBody = z.strictObject({ from: Fan, amount: Cents, note: Note });
+
+export const ENTRY_TYPES = ['deposit', 'send', 'receive', 'request_paid', 'request_received', 'purchase', 'sale', 'refund', 'funding'] as const;
+
+export const TransactionsQuery = z.strictObject({ ...PageQuery, type: z.optional(z.enum(ENTRY_TYPES)) });
+export const RequestsQuery = z.strictObject({
+  ...PageQuery,
+  direction: z._default(z.enum(['incoming', 'outgoing']), 'incoming'),
+  status: z.optional(z.enum(['pending', 'paid', 'declined', 'cancelled', 'expired'])),
+});
+export const RequestParams = z.strictObject({ id: z.uuid({ error: 'Must be a request id' }) });
+
+const Party = z.object({ id: z.string(), name: z.string() });
+
+export const Balance = z.object({
+  balance: z.number(),
+  currency: z.string(),
+  display: z.string(),
+  assets: z.object({ collectibles: z.array(z.unknown()), points: z.number() }),
+});
+
+export const Entry = z.object({
+  id: z.string(),
+  transfer_id: z.string(),
+  type: z.enum(ENTRY_TYPES),
+  amount: z.number(),
+  display: z.string(),
+  balance_after: z.number(),
+  currency: z.string(),
+  counterparty: z.nullable(z.object({ name: z.string() })),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+
+export const EntryPage = z.object({ items: z.array(Entry), next_cursor: z.nullable(z.string()) });
+
+export const Deposit = z.object({
+  id: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  display: z.string(),
+  method: z.enum(DEPOSIT_METHODS),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  balance: z.number(),
+  created_at: z.string(),
+});
+
+export const Transfer = z.object({
+  id: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  display: z.string(),
+  to: Party,
+  note: z.nullable(z.string()),
+  balance: z.number(),
+  created_at: z.string(),
+});
+
+export const MoneyRequest = z.object({
+  id: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  display: z.string(),
+  note: z.nullable(z.string()),
+  status: z.enum(['pending', 'paid', 'declined', 'cancelled', 'expired']),
+  requester: Party,
+  payer: Party,
+  created_at: z.string(),
+  expires_at: z.string(),
+  settled_at: z.nullable(z.string()),
+});
+
+export const MoneyRequestPage = z.object({ items: z.array(MoneyRequest), next_cursor: z.nullable(z.string()) });
+
+export type DepositInput = z.infer<typeof DepositBody>;
+export type TransferInput = z.infer<typeof TransferBody>;
+export type RequestInput = z.infer<typeof RequestBody>;
+export type TransactionsFilter = z.infer<typeof TransactionsQuery>;
+export type RequestsFilter = z.infer<typeof RequestsQuery>;
+export type EntryType = (typeof ENTRY_TYPES)[number];
+export type BalanceView = z.infer<typeof Balance>;
+export type EntryView = z.infer<typeof Entry>;
+export type DepositView = z.infer<typeof Deposit>;
+export type TransferView = z.infer<typeof Transfer>;
+export type MoneyRequestView = z.infer<typeof MoneyRequest>;

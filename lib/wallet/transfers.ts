@@ -1,0 +1,48 @@
+import type { Tx } from '../db';
+import { notFound, refused } from '../http/problem';
+import { display, euros } from '../money';
+import { fanRef } from './accounts';
+import { entryOf, lockAccounts, post, type Account } from './ledger';
+import type { TransferInput, TransferView } from './schemas';
+
+export const TRANSFER_MAX = 100_000;
+
+export const checkTransferAmount = (amount: number): void => {
+  if (amount > TRANSFER_MAX) {
+    throw refused('transfer-limit', `A payment between fans is at most ${euros(TRANSFER_MAX)}.`, { limit: TRANSFER_MAX });
+  }
+};
+
+/** Locks the signed-in fan's wallet and the other fan's, named by id or email. */
+export const lockPair = async (sql: Tx, userId: string, other: string): Promise<{ mine: Account; theirs: Account }> => {
+  const ref = fanRef(other);
+  const accounts = await lockAccounts(sql, { userIds: [userId, ...ref.userIds], emails: ref.emails });
+  const mine = accounts.find((a) => a.user_id === userId)!;
+  if (ref.userIds.includes(userId) || ref.emails.includes(mine.email!)) {
+    throw refused('self-transfer', 'You cannot send money to, or request it from, yourself.');
+  }
+  const theirs = accounts.find((a) => a !== mine);
+  if (!theirs) throw notFound('No fan has this email or user id.');
+  return { mine, theirs };
+};
+
+export const transfer = async (sql: Tx, userId: string, input: TransferInput): Promise<TransferView> => {
+  checkTransferAmount(input.amount);
+  const { mine, theirs } = await lockPair(sql, userId, input.to);
+  const metadata = input.note ? { note: input.note } : {};
+  const posted = await post(sql, 'transfer', [
+    { account: mine, amount: -input.amount, type: 'send', counterparty: theirs, metadata },
+    { account: theirs, amount: input.amount, type: 'receive', counterparty: mine, metadata },
+  ]);
+  const sent = entryOf(posted, mine);
+  return {
+    id: sent.transfer_id,
+    amount: input.amount,
+    currency: 'EUR',
+    display: display(input.amount),
+    to: { id: theirs.user_id!, name: theirs.name! },
+    note: input.note ?? null,
+    balance: sent.balance_after,
+    created_at: sent.created_at.toISOString(),
+  };
+};

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import { handler as balanceHandler } from '../../functions/wallet/balance';
+import { handler as depositHandler } from '../../functions/wallet/deposit';
+import { handler as transferHandler } from '../../functions/wallet/transfer';
+import type { Fan } from './fans';
+import { invoke } from './http';
+
+export const key = () => randomUUID();
+
+export const deposit = (fan: Fan, amount: number, idempotencyKey = key()) =>
+  invoke(depositHandler, {
+    path: '/api/wallet/deposit',
+    token: fan.token,
+    headers: { 'idempotency-key': idempotencyKey },
+    body: { amount, method: 'card' },
+  });
+
+export const send = (from: Fan, to: string, amount: number, idempotencyKey = key(), note?: string) =>
+  invoke(transferHandler, {
+    path: '/api/wallet/transfers',
+    token: from.token,
+    headers: { 'idempotency-key': idempotencyKey },
+    body: { to, amount, ...(note ? { note } : {}) },
+  });
+
+export const balanceOf = async (fan: Fan): Promise<number> =>
+  (await invoke(balanceHandler, { path: '/api/wallet/balance', token: fan.token })).body.balance;
