@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pgCode, tx, type Tx } from '../db';
+import { db, pgCode, tx, type Tx } from '../db';
 import { badRequest, conflict, ProblemError, refused } from './problem';
 import { toProblemError } from './problems';
 import type { Reply } from './route';
@@ -101,4 +101,16 @@ const storeRefusal = async (scope: IdempotencyScope, fingerprint: string, proble
     if (stored.length === 0) return replay(sql, scope, fingerprint);
     return { status: problem.status, body, replayed: false };
   });
+};
+
+/** Deletes keys past their 24 hours, a batch at a time; returns how many went. */
+export const purgeExpiredKeys = async (batch = 10_000): Promise<number> => {
+  let purged = 0;
+  for (;;) {
+    const gone = await db()`
+      delete from idempotency_keys where ctid = any(array(
+        select ctid from idempotency_keys where created_at < now() - ${KEY_TTL}::interval limit ${batch}))`;
+    purged += gone.count;
+    if (gone.count < batch) return purged;
+  }
 };

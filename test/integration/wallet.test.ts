@@ -7,6 +7,7 @@ import { handler as requestPay } from '../../functions/wallet/request-pay';
 import { handler as transactions } from '../../functions/wallet/transactions';
 import { handler as balance } from '../../functions/wallet/balance';
 import { db } from '../../lib/db';
+import { purgeExpiredKeys } from '../../lib/http/idempotency';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { balanceOf, deposit, key, send } from '../support/wallet';
@@ -145,6 +146,19 @@ describe('idempotency', () => {
     expect(replay.status).toBe(422);
     expect(replay.raw).toBe(first.raw);
     expect(replay.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it('forgets keys after 24 hours: reusable, then purged', async () => {
+    const fan = await newFan();
+    const k = key();
+    expect((await deposit(fan, 100, k)).status).toBe(201);
+    await db()`update idempotency_keys set created_at = now() - interval '25 hours' where user_id = ${fan.id}`;
+    const reused = await deposit(fan, 200, k);
+    expect(reused.status).toBe(201);
+    expect(reused.headers['idempotent-replayed']).toBeUndefined();
+    await db()`update idempotency_keys set created_at = now() - interval '25 hours' where user_id = ${fan.id}`;
+    expect(await purgeExpiredKeys()).toBeGreaterThanOrEqual(1);
+    expect(await db()`select 1 from idempotency_keys where user_id = ${fan.id}`).toHaveLength(0);
   });
 
   it('scopes keys per user', async () => {

@@ -5,7 +5,7 @@ import { handler as transferHandler } from '../../functions/wallet/transfer';
 import type { Fan } from './fans';
 import { invoke } from './http';
 
-export const key = () => randomUUID();
+export const key = (): string => randomUUID();
 
 export const deposit = (fan: Fan, amount: number, idempotencyKey = key()) =>
   invoke(depositHandler, {
