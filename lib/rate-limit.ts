@@ -1,4 +1,5 @@
 import { Ratelimit } from '@upstash/ratelimit';
+import type { Redis } from '@upstash/redis';
 import { RATE_PREFIX } from './cache';
 import { config } from './config';
 import { tooManyRequests } from './http/problem';
@@ -16,11 +17,14 @@ export const LIMITS = {
 
 export type LimitName = keyof typeof LIMITS;
 
-const limiters = new Map<LimitName, Ratelimit>();
+// Per client: one replaced by resetRedis() must not live on in its limiters.
+const limiters = new WeakMap<Redis, Map<LimitName, Ratelimit>>();
 const limiter = (name: LimitName): Ratelimit | null => {
   const client = redis();
   if (!client) return null;
-  let found = limiters.get(name);
+  let mine = limiters.get(client);
+  if (!mine) limiters.set(client, (mine = new Map()));
+  let found = mine.get(name);
   if (!found) {
     const { tokens, window } = LIMITS[name];
     found = new Ratelimit({
@@ -32,7 +36,7 @@ const limiter = (name: LimitName): Ratelimit | null => {
       ephemeralCache: false,
       analytics: false,
     });
-    limiters.set(name, found);
+    mine.set(name, found);
   }
   return found;
 };

@@ -49,6 +49,7 @@ const main = async () => {
       UPSTASH_REDIS_REST_URL: redis.url,
       UPSTASH_REDIS_REST_TOKEN: redis.token,
       JWT_SECRET: process.env.JWT_SECRET ?? 'local-dev-only-secret-change-me-0123456789',
+      ESBUILD_WORK_FOLDER: process.env.ESBUILD_WORK_FOLDER ?? '.data/esbuild',
     },
   });
   const shutdown = () => offline.kill('SIGINT');

@@ -3,7 +3,7 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { config } from '../config';
 import { authenticate } from './authenticate';
-import { checkKey, idempotent, serialize, type Outcome } from './idempotency';
+import { checkKey, idempotent, serialize } from './idempotency';
 import { jsonBody } from './json-body';
 import { problems } from './problems';
 import { requestContext } from './request-context';
@@ -11,11 +11,9 @@ import type { Input, Reply, Route } from './route';
 import { header, type Event, type HttpContext, type Result } from './types';
 import { validate } from './validate';
 
-const contentType = (status: number) => (status >= 400 ? 'application/problem+json' : 'application/json');
-
-const respond = ({ status, body }: Omit<Outcome, 'replayed'>, headers: Record<string, string> = {}): Result => ({
+const respond = (status: number, body: string, type: string, headers: Record<string, string> = {}): Result => ({
   statusCode: status,
-  headers: body === '' ? headers : { 'Content-Type': contentType(status), ...headers },
+  headers: body === '' ? headers : { 'Content-Type': type, ...headers },
   body,
 });
 
@@ -37,7 +35,7 @@ export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Pro
     };
     if (!route.idempotent) {
       const reply = await handler({ ...input, sql: undefined } as Input<R>);
-      return respond({ status: reply.status, body: serialize(reply.body) }, reply.headers);
+      return respond(reply.status, serialize(reply.body), 'application/json', reply.headers);
     }
     const outcome = await idempotent(
       {
@@ -49,7 +47,9 @@ export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Pro
       },
       (sql) => handler({ ...input, sql } as Input<R>),
     );
-    return respond(outcome, outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {});
+    // A stored outcome of 4xx is always a refusal's problem.
+    const type = outcome.status >= 400 ? 'application/problem+json' : 'application/json';
+    return respond(outcome.status, outcome.body, type, outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {});
   };
 
   return middy<Event, Result, Error, HttpContext>()

@@ -50,7 +50,7 @@ const operation = (r: Route): ZodOpenApiOperationObject => ({
     ...Object.fromEntries(
       Object.entries(r.responses).map(([status, { description, schema }]) => [
         status,
-        schema ? { description, ...json(schema, Number(status) >= 400 ? 'application/problem+json' : 'application/json') } : Number(status) >= 400 ? problem(description) : { description },
+        schema ? { description, ...json(schema) } : Number(status) >= 400 ? problem(description) : { description },
       ]),
     ),
   },

@@ -1,0 +1,129 @@
+/**
+ * End to end: the real `serverless offline start` (serverless-esbuild bundles,
+ * serverless-offline's HTTP API emulation, Lambda worker threads) on free
+ * ports, driven over HTTP with fetch.
+ *
+ * The child gets the run's database from global-setup but its own Redis: a
+ * REST bridge over an in-memory Redis started here. Every request reaches
+ * serverless-offline from 127.0.0.1, and the register limit (10 per 15 min per
+ * IP) would otherwise be shared with earlier runs and with `npm run dev` on
+ * the same Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { startRedisBridge, type RedisBridge } from '../../scripts/redis-bridge';
+import { startOffline, type Offline } from '../support/offline';
+
+let offline: Offline | undefined;
+let bridge: RedisBridge | undefined;
+const requestIds: string[] = [];
+
+beforeAll(async () => {
+  const startedAt = Date.now();
+  bridge = await startRedisBridge({ token: randomBytes(16).toString('hex') }); // no redisUrl: in memory
+  offline = await startOffline({
+    env: {
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      // DATABASE_URL, JWT_SECRET and BCRYPT_COST come from global-setup through process.env.
+      LOG_LEVEL: 'INFO',
+    },
+    startTimeoutMs: 90_000,
+  });
+  console.log(`serverless offline answered on ${offline.url} after ${Date.now() - startedAt} ms`);
+}, 120_000);
+
+afterAll(async () => {
+  await offline?.stop();
+  await bridge?.close();
+});
+
+type Reply = { status: number; headers: Headers; body: any };
+
+const call = async (method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<Reply> => {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const res = await fetch(`${offline!.url}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  const requestId = res.headers.get('x-request-id');
+  expect(requestId, `${method} ${path} carries X-Request-Id`).toBeTruthy();
+  requestIds.push(requestId!);
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+};
+
+const email = `e2e.${randomBytes(5).toString('hex')}@example.test`;
+const password = 'correct horse battery e2e';
+
+describe('auth over serverless offline', () => {
+  // The server's own log makes a failure here readable.
+  const dumpOnFailure = () => onTestFailed(() => console.error(`--- serverless offline output ---\n${offline?.output()}`));
+
+  it('is healthy', async () => {
+    dumpOnFailure();
+    const res = await call('GET', '/api/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'healthy', services: { postgres: 'operational', redis: 'operational' } });
+  });
+
+  it('registers, logs in, rotates the refresh token, refuses its reuse and logs out', async () => {
+    dumpOnFailure();
+    const registered = await call('POST', '/api/auth/register', { body: { email, password, name: 'E2E Fan' } });
+    expect(registered.status).toBe(201);
+    expect(registered.body.user.email).toBe(email);
+
+    const login = await call('POST', '/api/auth/login', { body: { email, password } });
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ token_type: 'Bearer', user: { email } });
+
+    const me = await call('GET', '/api/auth/me', { token: login.body.access_token });
+    expect(me.status).toBe(200);
+    expect(me.body.email).toBe(email);
+
+    const refreshed = await call('POST', '/api/auth/refresh', { body: { refresh_token: login.body.refresh_token } });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).toEqual(expect.any(String));
+    expect(refreshed.body.refresh_token).not.toBe(login.body.refresh_token);
+    expect((await call('GET', '/api/auth/me', { token: refreshed.body.access_token })).status).toBe(200);
+
+    const reused = await call('POST', '/api/auth/refresh', { body: { refresh_token: login.body.refresh_token } });
+    expect(reused.status).toBe(401);
+
+    const logout = await call('POST', '/api/auth/logout', { body: { refresh_token: refreshed.body.refresh_token } });
+    expect(logout.status).toBe(204);
+    const afterLogout = await call('POST', '/api/auth/refresh', { body: { refresh_token: refreshed.body.refresh_token } });
+    expect(afterLogout.status).toBe(401);
+  });
+
+  // Above, the reuse had already revoked the whole family, so the last 401
+  // does not prove logout works: a fresh session shows it on its own.
+  it('logout alone ends a session', async () => {
+    dumpOnFailure();
+    const login = await call('POST', '/api/auth/login', { body: { email, password } });
+    expect(login.status).toBe(200);
+    expect((await call('POST', '/api/auth/logout', { body: { refresh_token: login.body.refresh_token } })).status).toBe(204);
+    expect((await call('POST', '/api/auth/refresh', { body: { refresh_token: login.body.refresh_token } })).status).toBe(401);
+  });
+
+  it('answers errors as application/problem+json', async () => {
+    dumpOnFailure();
+    const res = await call('POST', '/api/auth/register', {
+      body: { email: `e2e.${randomBytes(5).toString('hex')}@example.test`, password: 'test123', name: 'Weak' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ status: 400, errors: [{ path: 'body.password', message: expect.stringContaining('at least 8') }] });
+  });
+
+  // call() has checked each response carries one; here, that no two share it.
+  it('gives every response its own X-Request-Id', async () => {
+    await call('GET', '/api/health');
+    await call('GET', '/api/health');
+    expect(new Set(requestIds).size).toBe(requestIds.length);
+  });
+});
