@@ -18,9 +18,21 @@ const respond = (status: number, body: string, type: string, headers: Record<str
 });
 
 /**
- * The one middy stack every handler is built with. Before the handler:
- * request id and logging, auth, JSON body, validation. After it (and on any
- * error): problem+json, security headers, CORS, `X-Request-Id`.
+ * What every answer gets, whatever produced it: request id and logging,
+ * problem+json for any error, security headers, CORS, `X-Request-Id`.
+ */
+export const envelope = () =>
+  middy<Event, Result, Error, HttpContext>()
+    .use(requestContext())
+    .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed', maxAge: 600 }))
+    .use(httpSecurityHeaders())
+    .use(problems());
+
+/**
+ * The one middy stack every endpoint is built with: the envelope, then auth,
+ * the JSON body and validation before the handler; for routes that move
+ * money or stock, the handler runs in the transaction that records its
+ * idempotent outcome.
  */
 export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Promise<Reply>) => {
   const run = async (event: Event, { http: state }: HttpContext): Promise<Result> => {
@@ -52,11 +64,7 @@ export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Pro
     return respond(outcome.status, outcome.body, type, outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {});
   };
 
-  return middy<Event, Result, Error, HttpContext>()
-    .use(requestContext())
-    .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed', maxAge: 600 }))
-    .use(httpSecurityHeaders())
-    .use(problems())
+  return envelope()
     .use(authenticate(route.idempotent ? 'required' : route.auth))
     .use(jsonBody())
     .use(validate(route))

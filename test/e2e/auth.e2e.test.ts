@@ -120,6 +120,14 @@ describe('auth over serverless offline', () => {
     expect(res.body).toMatchObject({ status: 400, errors: [{ path: 'body.password', message: expect.stringContaining('at least 8') }] });
   });
 
+  it('answers an unknown path with a 404 problem, not the gateway default', async () => {
+    dumpOnFailure();
+    const res = await call('GET', '/api/no/such/thing');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body.detail).toContain('GET /api/no/such/thing');
+  });
+
   // call() has checked each response carries one; here, that no two share it.
   it('gives every response its own X-Request-Id', async () => {
     await call('GET', '/api/health');

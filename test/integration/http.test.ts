@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { handler as login } from '../../functions/auth/login';
 import { handler as logout } from '../../functions/auth/logout';
 import { handler as me } from '../../functions/auth/me';
+import { handler as notFound } from '../../functions/http/not-found';
 import { handler as register } from '../../functions/auth/register';
 import { handler as openapi } from '../../functions/docs/openapi';
 import { handler as health } from '../../functions/health/get';
@@ -220,8 +221,10 @@ describe('serverless.yml', () => {
   const endpointOf = (event: HttpApi) =>
     typeof event === 'string' ? endpoint(...(event.trim().split(/\s+/) as [string, string])) : endpoint(event.method, event.path);
 
-  it('routes exactly the endpoints of lib/routes.ts, each once', () => {
-    const routed = Object.values(functions).flatMap((fn) => (fn.events ?? []).flatMap((e) => (e.httpApi ? [endpointOf(e.httpApi)] : [])));
+  it('routes exactly the endpoints of lib/routes.ts, each once, and a catch-all', () => {
+    const events = Object.values(functions).flatMap((fn) => (fn.events ?? []).flatMap((e) => (e.httpApi ? [e.httpApi] : [])));
+    expect(events.filter((e) => e === '*')).toHaveLength(1);
+    const routed = events.filter((e) => e !== '*').map(endpointOf);
     expect(routed.sort()).toEqual(routes.map((r) => endpoint(r.method, r.path)).sort());
   });
 
@@ -233,5 +236,14 @@ describe('serverless.yml', () => {
       const module = (await import(path)) as Record<string, unknown>;
       expect(typeof module[exported!], `${name}: ${fn.handler}`).toBe('function');
     }
+  });
+});
+
+describe('unknown paths', () => {
+  it('answer 404 problem+json with the envelope', async () => {
+    const res = await invoke(notFound, { method: 'DELETE', path: '/api/wallet/nothing', headers: { origin: 'https://app.example' } });
+    expectProblem(res, 404, '/problems/not-found');
+    expect(res.body.detail).toBe('No endpoint answers DELETE /api/wallet/nothing.');
+    expectEnvelope(res);
   });
 });
