@@ -229,7 +229,7 @@ export const main = async (): Promise<void> => {
       UPSTASH_REDIS_REST_TOKEN: redis.token,
       JWT_SECRET: randomBytes(32).toString('hex'),
       BCRYPT_COST: '10',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       PG_POOL_MAX: String(WORKERS),
       PG_PREPARE: 'true',
     });

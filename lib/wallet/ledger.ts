@@ -43,16 +43,22 @@ export type TransferKind = 'deposit' | 'transfer' | 'request_payment' | 'purchas
  * movements can wait on each other but never deadlock.
  */
 export const lockAccounts = (sql: Tx, who: { userIds?: string[]; emails?: string[]; systems?: string[] }): Promise<Account[]> =>
-  // One indexed lookup per kind of name: an OR across the join would scan both tables.
+  /*
+   * The ids are found first, by one indexed lookup per kind of name (an OR
+   * across the join would scan both tables), and computed once as an array:
+   * when a locked row was changed meanwhile, Postgres re-checks it against
+   * the plain `w.id = any(…)`, whereas re-checking a join against a
+   * subquery over the same table can drop the row it just locked.
+   */
   sql<Account[]>`
     select w.id, w.user_id, w.system, u.email, u.name, w.balance
     from wallets w left join users u on u.id = w.user_id
-    where w.id in (
+    where w.id = any(array(
       select id from wallets where user_id = any(${who.userIds ?? []}::uuid[])
       union all
       select wallets.id from users join wallets on wallets.user_id = users.id where users.email = any(${who.emails ?? []}::text[])
       union all
-      select id from wallets where system = any(${who.systems ?? []}::text[]))
+      select id from wallets where system = any(${who.systems ?? []}::text[])))
     order by w.id
     for update of w`;
 
