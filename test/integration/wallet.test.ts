@@ -227,6 +227,16 @@ describe('money requests', () => {
     expect(await balanceOf(ana)).toBe(1500);
   });
 
+  it('paid once when the payer sends 10 pays at once with different keys', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(bob, 5000);
+    const req = (await ask(ana, bob.id, 300)).body;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => act(requestPay, 'pay', bob, req.id, key())));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(9).fill(409)]);
+    expect(await balanceOf(bob)).toBe(4700);
+    expect(await balanceOf(ana)).toBe(300);
+  });
+
   it('only the payer pays or declines, only the requester cancels; others get 404', async () => {
     const [ana, bob, eve] = [await newFan(), await newFan(), await newFan()];
     await deposit(bob, 1000);
