@@ -57,6 +57,8 @@ const runner = (client: Client) => {
       if (!script) return Promise.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
       return client.eval!(script, ...args.slice(1));
     }
+    // Redis reads SET's options in any case; the mock only in upper case.
+    if (verb === 'set') args.splice(2, Infinity, ...args.slice(2).map((a) => a.toUpperCase()));
     const method = client[verb === 'eval_ro' ? 'eval' : verb];
     if (typeof method !== 'function') return Promise.reject(new Error(`ERR unknown command '${name}'`));
     return method.apply(client, args);
