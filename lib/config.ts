@@ -20,6 +20,12 @@ export const config = {
   /** PgBouncer in transaction mode cannot keep named prepared statements. */
   dbPrepare: () => env('PG_PREPARE') !== 'false',
   statementTimeoutMs: () => int('PG_STATEMENT_TIMEOUT_MS', 5000),
+  /**
+   * Shorter than the statement timeout, so a wait on a lock (a duplicate
+   * idempotent request, a very hot wallet) ends as a lock timeout and not as
+   * a statement cancelled for some other reason.
+   */
+  lockTimeoutMs: () => int('PG_LOCK_TIMEOUT_MS', 3000),
   redisUrl: () => env('UPSTASH_REDIS_REST_URL'),
   redisToken: () => env('UPSTASH_REDIS_REST_TOKEN'),
   redisTimeoutMs: () => int('REDIS_TIMEOUT_MS', 300),

@@ -28,8 +28,8 @@ export const db = (): Sql => {
     connection: {
       application_name: 'paiecashfan-api',
       statement_timeout: config.statementTimeoutMs(),
-      // A lock wait this long means overload: answer 503 rather than pile up.
-      lock_timeout: config.statementTimeoutMs(),
+      // A lock wait this long means overload: answer rather than pile up.
+      lock_timeout: config.lockTimeoutMs(),
       idle_in_transaction_session_timeout: config.statementTimeoutMs() * 2,
     },
   });

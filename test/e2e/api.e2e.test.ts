@@ -40,8 +40,9 @@ afterAll(async () => {
 
 type Reply = { status: number; headers: Headers; body: any };
 
-const call = async (method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<Reply> => {
+const call = async (method: string, path: string, options: { body?: unknown; token?: string; key?: string } = {}): Promise<Reply> => {
   const headers: Record<string, string> = {};
+  if (options.key) headers['idempotency-key'] = options.key;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const res = await fetch(`${offline!.url}${path}`, {
@@ -60,7 +61,7 @@ const call = async (method: string, path: string, options: { body?: unknown; tok
 const email = `e2e.${randomBytes(5).toString('hex')}@example.test`;
 const password = 'correct horse battery e2e';
 
-describe('auth over serverless offline', () => {
+describe('the API over serverless offline', () => {
   // The server's own log makes a failure here readable.
   const dumpOnFailure = () => onTestFailed(() => console.error(`--- serverless offline output ---\n${offline?.output()}`));
 
@@ -126,6 +127,32 @@ describe('auth over serverless offline', () => {
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(res.body.detail).toContain('GET /api/no/such/thing');
+  });
+
+  it('moves money between two fans: deposit, payment replayed by its key, request paid', async () => {
+    dumpOnFailure();
+    const fan = async (name: string) => {
+      const res = await call('POST', '/api/auth/register', {
+        body: { email: `e2e.${randomBytes(5).toString('hex')}@example.test`, password, name },
+      });
+      expect(res.status).toBe(201);
+      return { id: res.body.user.id as string, token: res.body.access_token as string };
+    };
+    const [ana, bob] = [await fan('Ana'), await fan('Bob')];
+    expect((await call('POST', '/api/wallet/deposit', { token: ana.token, key: 'dep-1', body: { amount: 5000, method: 'card' } })).status).toBe(201);
+    const pay = () => call('POST', '/api/wallet/transfers', { token: ana.token, key: 'pay-1', body: { to: bob.id, amount: 1200, note: 'away game' } });
+    const first = await pay();
+    const again = await pay();
+    expect(first.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const request = await call('POST', '/api/wallet/requests', { token: bob.token, body: { from: ana.id, amount: 300 } });
+    expect(request.status).toBe(201);
+    const paid = await call('POST', `/api/wallet/requests/${request.body.id}/pay`, { token: ana.token, key: 'req-1' });
+    expect(paid.body.status).toBe('paid');
+    expect((await call('GET', '/api/wallet/balance', { token: ana.token })).body.balance).toBe(3500);
+    const statement = await call('GET', '/api/wallet/transactions?limit=2', { token: bob.token });
+    expect(statement.body.items.map((e: { type: string }) => e.type)).toEqual(['request_received', 'receive']);
   });
 
   // call() has checked each response carries one; here, that no two share it.
