@@ -8,10 +8,14 @@ import { redis } from './redis';
 
 type Duration = `${number} ${'s' | 'm' | 'h'}`;
 
-/** Every limit in one place: requests (or failures) allowed per window. */
+/**
+ * Every limit in one place: requests (or failures) allowed per window. The
+ * per-IP ones are loose because a stadium's fans share a few carrier IPs;
+ * guessing passwords is stopped per email.
+ */
 export const LIMITS = {
-  'register-ip': { tokens: 10, window: '15 m' },
-  'login-ip': { tokens: 30, window: '15 m' },
+  'register-ip': { tokens: 20, window: '15 m' },
+  'login-ip': { tokens: 100, window: '15 m' },
   'login-failed-email': { tokens: 5, window: '15 m' },
 } as const satisfies Record<string, { tokens: number; window: Duration }>;
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { db, pgCode, tx, type Tx } from '../db';
 import { badRequest, conflict, ProblemError, refused } from './problem';
-import { toProblemError } from './problems';
 import type { Reply } from './route';
 
 /** An outcome as stored and replayed: the status and the exact body bytes. */
@@ -73,9 +72,8 @@ export const idempotent = async (scope: IdempotencyScope, work: (sql: Tx) => Pro
     if (!claimed && pgCode(error) === '55P03') {
       throw conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later.');
     }
-    const problem = toProblemError(error);
-    if (!claimed || problem.status >= 500 || problem.status === 409 || problem.status === 429) throw error;
-    return storeRefusal(scope, fingerprint, problem);
+    if (!claimed || !(error instanceof ProblemError) || error.status >= 500 || error.status === 409 || error.status === 429) throw error;
+    return storeRefusal(scope, fingerprint, error);
   }
 };
 

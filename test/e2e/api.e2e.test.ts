@@ -5,9 +5,9 @@
  *
  * The child gets the run's database from global-setup but its own Redis: a
  * REST bridge over an in-memory Redis started here. Every request reaches
- * serverless-offline from 127.0.0.1, and the register limit (10 per 15 min per
- * IP) would otherwise be shared with earlier runs and with `npm run dev` on
- * the same Redis.
+ * serverless-offline from 127.0.0.1, and the per-IP register limit would
+ * otherwise be shared with earlier runs and with `npm run dev` on the same
+ * Redis.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
