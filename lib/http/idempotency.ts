@@ -34,48 +34,61 @@ const fingerprintOf = (scope: IdempotencyScope): string =>
 
 export const serialize = (body: unknown): string => (body === undefined ? '' : JSON.stringify(body));
 
+/** Claims the key, or finds it taken: a row past its 24 hours is free again. */
+const claim = (sql: Tx, scope: IdempotencyScope, fingerprint: string, outcome?: Omit<Outcome, 'replayed'>) => sql`
+  insert into idempotency_keys (user_id, key, fingerprint, status, body)
+  values (${scope.userId}, ${scope.key}, ${fingerprint}, ${outcome?.status ?? null}, ${outcome?.body ?? null})
+  on conflict (user_id, key) do update
+    set fingerprint = excluded.fingerprint, status = excluded.status, body = excluded.body, created_at = now()
+    where idempotency_keys.created_at < now() - ${KEY_TTL}::interval
+  returning 1`;
+
 /**
  * Runs `work` at most once per (user, key), Stripe-style. The key is claimed
- * by an INSERT inside the same transaction as the work, so the claim, the
- * movement and the stored outcome commit or vanish together, and a crash
- * leaves no key stuck "in flight". A duplicate that arrives meanwhile waits on
- * that row (up to the connection's lock timeout) and then replays the stored
- * outcome; if the first is still running after that, it gets 409.
+ * by an INSERT inside the same transaction as the work and its outcome, so
+ * the claim, the movement and the stored answer commit or vanish together,
+ * and a crash leaves no key stuck "in flight". A duplicate that arrives
+ * meanwhile waits on that row (up to the lock timeout), then replays the
+ * stored outcome; if the first is still running by then, it gets 409.
  *
- * Refusals (4xx problems) are outcomes too: they are stored after the
- * rollback, so a replay answers the same. Failures that say nothing about the
- * request (5xx) store nothing, and the client may retry with the same key.
+ * Refusals (4xx problems) are outcomes too. A refused request wrote nothing,
+ * so its transaction is rolled back and the refusal stored right after, the
+ * same way. Failures that say nothing about the request (5xx, 409, 429) store
+ * nothing, and the client may retry with the key.
  */
 export const idempotent = async (scope: IdempotencyScope, work: (sql: Tx) => Promise<Reply>): Promise<Outcome> => {
   const fingerprint = fingerprintOf(scope);
-  let claimed = false;
+  // Set inside the transaction; read after it fails.
+  let stage = 'claim' as 'claim' | 'work' | 'replay';
   try {
     return await tx(async (sql) => {
-      claimed = false;
-      const won = await sql`
-        insert into idempotency_keys (user_id, key, fingerprint)
-        values (${scope.userId}, ${scope.key}, ${fingerprint})
-        on conflict (user_id, key) do update
-          set fingerprint = excluded.fingerprint, status = null, body = null, created_at = now()
-          where idempotency_keys.created_at < now() - ${KEY_TTL}::interval
-        returning 1`;
-      if (won.length === 0) return replay(sql, scope, fingerprint);
-      claimed = true;
+      stage = 'claim';
+      if ((await claim(sql, scope, fingerprint)).length === 0) {
+        stage = 'replay';
+        return replay(sql, scope, fingerprint);
+      }
+      stage = 'work';
       const reply = await work(sql);
-      const outcome = { status: reply.status, body: serialize(reply.body), replayed: false };
+      const outcome = { status: reply.status, body: serialize(reply.body) };
       await sql`
         update idempotency_keys set status = ${outcome.status}, body = ${outcome.body}
         where user_id = ${scope.userId} and key = ${scope.key}`;
-      return outcome;
+      return { ...outcome, replayed: false };
     });
   } catch (error) {
-    if (!claimed && pgCode(error) === '55P03') {
+    if (stage === 'claim' && pgCode(error) === '55P03') {
       throw conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later.');
     }
-    if (!claimed || !(error instanceof ProblemError) || error.status >= 500 || error.status === 409 || error.status === 429) throw error;
-    return storeRefusal(scope, fingerprint, error);
+    if (stage !== 'work' || !storable(error)) throw error;
+    const outcome = { status: error.status, body: serialize(error.toProblem()) };
+    return tx(async (sql) =>
+      (await claim(sql, scope, fingerprint, outcome)).length > 0 ? { ...outcome, replayed: false } : replay(sql, scope, fingerprint),
+    );
   }
 };
+
+const storable = (error: unknown): error is ProblemError =>
+  error instanceof ProblemError && error.status < 500 && error.status !== 409 && error.status !== 429;
 
 const replay = async (sql: Tx, scope: IdempotencyScope, fingerprint: string): Promise<Outcome> => {
   const [prior] = await sql<{ fingerprint: string; status: number; body: string }[]>`
@@ -86,19 +99,6 @@ const replay = async (sql: Tx, scope: IdempotencyScope, fingerprint: string): Pr
     throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
   }
   return { status: prior.status, body: prior.body, replayed: true };
-};
-
-const storeRefusal = async (scope: IdempotencyScope, fingerprint: string, problem: ProblemError): Promise<Outcome> => {
-  const body = serialize(problem.toProblem());
-  return tx(async (sql) => {
-    const stored = await sql`
-      insert into idempotency_keys (user_id, key, fingerprint, status, body)
-      values (${scope.userId}, ${scope.key}, ${fingerprint}, ${problem.status}, ${body})
-      on conflict (user_id, key) do nothing
-      returning 1`;
-    if (stored.length === 0) return replay(sql, scope, fingerprint);
-    return { status: problem.status, body, replayed: false };
-  });
 };
 
 /** Deletes keys past their 24 hours, a batch at a time; returns how many went. */

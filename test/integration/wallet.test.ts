@@ -161,6 +161,19 @@ describe('idempotency', () => {
     expect(await db()`select 1 from idempotency_keys where user_id = ${fan.id}`).toHaveLength(0);
   });
 
+  it('a key past its 24 hours is free again, whether the new request succeeds or is refused', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 500);
+    const k = key();
+    expect((await send(ana, bob.id, 500, k)).status).toBe(201);
+    await db()`update idempotency_keys set created_at = now() - interval '25 hours' where user_id = ${ana.id}`;
+    const refusedNow = await send(ana, bob.id, 500, k);
+    expect(refusedNow.status).toBe(422);
+    expect(refusedNow.body.type).toBe('/problems/insufficient-funds');
+    expect(refusedNow.headers['idempotent-replayed']).toBeUndefined();
+    expect((await send(ana, bob.id, 500, k)).raw).toBe(refusedNow.raw);
+  });
+
   it('scopes keys per user', async () => {
     const [ana, bob] = [await newFan(), await newFan()];
     const k = key();
