@@ -11,12 +11,12 @@ type Duration = `${number} ${'s' | 'm' | 'h'}`;
 /**
  * Every limit in one place: requests (or failures) allowed per window. The
  * per-IP ones are loose because a stadium's fans share a few carrier IPs;
- * guessing passwords is stopped per email.
+ * guessing passwords is stopped per email: 5 attempts without a success.
  */
 export const LIMITS = {
   'register-ip': { tokens: 20, window: '15 m' },
   'login-ip': { tokens: 100, window: '15 m' },
-  'login-failed-email': { tokens: 5, window: '15 m' },
+  'login-attempts-email': { tokens: 5, window: '15 m' },
 } as const satisfies Record<string, { tokens: number; window: Duration }>;
 
 export type LimitName = keyof typeof LIMITS;
@@ -67,22 +67,6 @@ export const consume = async (name: LimitName, subject: string): Promise<void> =
   if (result && !result.success) {
     throw tooManyRequests(retryAfter(result.reset), 'Too many requests; retry after the time in Retry-After.');
   }
-};
-
-/** 429 if the limit is already used up, without counting this request. */
-export const ensureRemaining = async (name: LimitName, subject: string): Promise<void> => {
-  const rl = limiter(name);
-  if (!rl) return;
-  const result = await guarded(name, () => rl.getRemaining(identifier(name, subject)));
-  if (result && result.remaining <= 0) {
-    throw tooManyRequests(retryAfter(result.reset), 'Too many failed attempts; retry after the time in Retry-After.');
-  }
-};
-
-/** Counts one event (a failure) without refusing this request. */
-export const record = async (name: LimitName, subject: string): Promise<void> => {
-  const rl = limiter(name);
-  if (rl) await guarded(name, () => rl.limit(identifier(name, subject)));
 };
 
 export const forgive = async (name: LimitName, subject: string): Promise<void> => {

@@ -1,6 +1,6 @@
 import { db, tx, type Tx } from '../db';
 import { ProblemError, unauthorized } from '../http/problem';
-import { consume, ensureRemaining, forgive, record } from '../rate-limit';
+import { consume, forgive } from '../rate-limit';
 import { checkPassword, hashPassword } from './passwords';
 import type { LoginInput, RegisterInput, SessionView } from './schemas';
 import { ACCESS_TOKEN_TTL, hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
@@ -48,15 +48,14 @@ export const register = async (input: RegisterInput, ip: string): Promise<Sessio
 
 export const login = async (input: LoginInput, ip: string): Promise<SessionView> => {
   await consume('login-ip', ip);
-  await ensureRemaining('login-failed-email', input.email);
+  // Counted before the password is checked, so a burst of parallel guesses
+  // cannot all pass before the first failure is recorded; a success clears it.
+  await consume('login-attempts-email', input.email);
   // The slow hash is checked outside any transaction: no connection waits on it.
   const [user] = await db()<(UserRow & { password: string })[]>`
     select id, email, name, club_id, created_at, updated_at, password from users where email = ${input.email}`;
-  if (!(await checkPassword(input.password, user?.password))) {
-    await record('login-failed-email', input.email);
-    throw invalidCredentials();
-  }
-  await forgive('login-failed-email', input.email);
+  if (!(await checkPassword(input.password, user?.password))) throw invalidCredentials();
+  await forgive('login-attempts-email', input.email);
   return tx((sql) => issue(sql, user!));
 };
 

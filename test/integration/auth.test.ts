@@ -73,6 +73,23 @@ describe('login', () => {
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('lets no more than 5 guesses through when 20 arrive at once', async () => {
+    const fan = await newFan();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => invoke(login, { path: '/api/auth/login', body: { email: fan.email, password: `guess ${i}` } })),
+    );
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(15);
+  });
+
+  it('forgets earlier failures after a successful login', async () => {
+    const fan = await newFan();
+    const attempt = (password: string) => invoke(login, { path: '/api/auth/login', body: { email: fan.email, password } });
+    for (let i = 0; i < 4; i++) expect((await attempt('wrong')).status).toBe(401);
+    expect((await attempt(fan.password)).status).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await attempt('wrong')).status).toBe(401);
+  });
+
   it('limits registrations per IP', async () => {
     const ip = randomIp();
     const allowed = LIMITS['register-ip'].tokens;
