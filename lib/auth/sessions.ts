@@ -61,6 +61,18 @@ export const login = async (input: LoginInput, ip: string): Promise<SessionView>
 
 type TokenRow = { id: string; family_id: string; user_id: string; spent_at: Date | null; revoked_at: Date | null; expired: boolean };
 
+/**
+ * Rotations and revocations of one session take turns: without that, a
+ * revocation could miss the token a concurrent rotation is issuing, and that
+ * token would outlive a logout or a detected reuse.
+ */
+const lockFamily = async (sql: Tx, hash: Buffer): Promise<string | undefined> => {
+  const [row] = await sql<{ family_id: string }[]>`
+    select family_id, pg_advisory_xact_lock(hashtextextended(family_id::text, 0))
+    from refresh_tokens where token_hash = ${hash}`;
+  return row?.family_id;
+};
+
 const revokeFamily = (sql: Tx, familyId: string) =>
   sql`update refresh_tokens set revoked_at = now() where family_id = ${familyId} and revoked_at is null`;
 
@@ -70,11 +82,12 @@ const revokeFamily = (sql: Tx, familyId: string) =>
  * committed even though the request is refused.
  */
 export const refresh = async (token: string): Promise<SessionView> => {
+  const hash = hashRefreshToken(token);
   const outcome = await tx(async (sql) => {
+    if (!(await lockFamily(sql, hash))) return undefined;
     const [row] = await sql<TokenRow[]>`
       select id, family_id, user_id, spent_at, revoked_at, expires_at < now() as expired
-      from refresh_tokens where token_hash = ${hashRefreshToken(token)}
-      for update`;
+      from refresh_tokens where token_hash = ${hash}`;
     if (!row || row.revoked_at || row.expired) return undefined;
     if (row.spent_at) {
       await revokeFamily(sql, row.family_id);
@@ -92,7 +105,6 @@ export const refresh = async (token: string): Promise<SessionView> => {
 /** Ends the session the refresh token belongs to. Unknown tokens end nothing, silently. */
 export const logout = (token: string): Promise<void> =>
   tx(async (sql) => {
-    const [row] = await sql<{ family_id: string }[]>`
-      select family_id from refresh_tokens where token_hash = ${hashRefreshToken(token)}`;
-    if (row) await revokeFamily(sql, row.family_id);
+    const familyId = await lockFamily(sql, hashRefreshToken(token));
+    if (familyId) await revokeFamily(sql, familyId);
   });

@@ -6,6 +6,8 @@ import { handler as refresh } from '../../functions/auth/refresh';
 import { handler as register } from '../../functions/auth/register';
 import { handler as updateMe } from '../../functions/users/update-me';
 import { LIMITS } from '../../lib/rate-limit';
+import { logout as endSession, refresh as rotate } from '../../lib/auth/sessions';
+import { db } from '../../lib/db';
 import { newFan, uniqueEmail } from '../support/fans';
 import { invoke, randomIp } from '../support/http';
 
@@ -113,6 +115,33 @@ describe('sessions', () => {
     // The thief's reuse also ends the legitimate holder's newer token.
     const after = await invoke(refresh, { path: '/api/auth/refresh', body: { refresh_token: first.body.refresh_token } });
     expect(after.status).toBe(401);
+  });
+
+  it('a logout racing a rotation of the same session leaves no token alive', async () => {
+    const fan = await newFan();
+    const [{ family_id }] = (await db()`select family_id from refresh_tokens where user_id = ${fan.id}`) as unknown as [{ family_id: string }];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = db().begin(async (sql) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${family_id}::text, 0))`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    const rotation = rotate(fan.refresh).then((s) => s.refresh_token, () => undefined);
+    const ended = endSession(fan.refresh);
+    for (let waiting = 0; waiting < 2; ) {
+      [{ waiting }] = (await db()`
+        select count(*)::int as waiting from pg_stat_activity
+        where wait_event_type = 'Lock' and wait_event = 'advisory'`) as unknown as [{ waiting: number }];
+    }
+    release();
+    await Promise.all([holder, ended]);
+    const issued = await rotation;
+    if (issued) expect((await invoke(refresh, { path: '/api/auth/refresh', body: { refresh_token: issued } })).status).toBe(401);
+    expect(await db()`select 1 from refresh_tokens where family_id = ${family_id} and revoked_at is null`).toHaveLength(0);
   });
 
   it('logout revokes the session', async () => {
