@@ -11,12 +11,11 @@ type Duration = `${number} ${'s' | 'm' | 'h'}`;
 /**
  * Every limit in one place: requests (or failures) allowed per window. The
  * per-IP ones are loose because a stadium's fans share a few carrier IPs;
- * guessing passwords is stopped per email: 5 attempts without a success.
+ * guessing passwords is stopped per email by `ATTEMPTS` below.
  */
 export const LIMITS = {
   'register-ip': { tokens: 20, window: '15 m' },
   'login-ip': { tokens: 100, window: '15 m' },
-  'login-attempts-email': { tokens: 5, window: '15 m' },
 } as const satisfies Record<string, { tokens: number; window: Duration }>;
 
 export type LimitName = keyof typeof LIMITS;
@@ -69,7 +68,36 @@ export const consume = async (name: LimitName, subject: string): Promise<void> =
   }
 };
 
-export const forgive = async (name: LimitName, subject: string): Promise<void> => {
-  const rl = limiter(name);
-  if (rl) await guarded(name, () => rl.resetUsedTokens(identifier(name, subject)));
+/**
+ * Attempts allowed per subject until one succeeds, within a window: 5 logins
+ * per email per 15 minutes. Each attempt is counted before it runs (INCR is
+ * atomic, so a parallel burst cannot slip through) and a success clears the
+ * count. A plain counter: @upstash/ratelimit's reset scans the whole keyspace.
+ */
+export const ATTEMPTS = {
+  'login-email': { tokens: 5, seconds: 15 * 60 },
+} as const;
+
+const attemptsKey = (name: keyof typeof ATTEMPTS, subject: string) => `${RATE_PREFIX}:${subject}:${name}`;
+
+export const countAttempt = async (name: keyof typeof ATTEMPTS, subject: string): Promise<void> => {
+  const client = redis();
+  if (!client) return;
+  const { tokens, seconds } = ATTEMPTS[name];
+  const key = attemptsKey(name, subject);
+  const counted = await guarded(name, () => {
+    const pipe = client.pipeline();
+    pipe.set(key, 0, { ex: seconds, nx: true });
+    pipe.incr(key);
+    pipe.ttl(key);
+    return pipe.exec<[unknown, number, number]>();
+  });
+  if (counted && counted[1] > tokens) {
+    throw tooManyRequests(Math.max(1, counted[2]), 'Too many attempts; retry after the time in Retry-After.');
+  }
+};
+
+export const clearAttempts = async (name: keyof typeof ATTEMPTS, subject: string): Promise<void> => {
+  const client = redis();
+  if (client) await guarded(name, () => client.del(attemptsKey(name, subject)));
 };

@@ -1,6 +1,6 @@
 import { db, tx, type Tx } from '../db';
 import { ProblemError, unauthorized } from '../http/problem';
-import { consume, forgive } from '../rate-limit';
+import { clearAttempts, consume, countAttempt } from '../rate-limit';
 import { checkPassword, hashPassword } from './passwords';
 import type { LoginInput, RegisterInput, SessionView } from './schemas';
 import { ACCESS_TOKEN_TTL, hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
@@ -48,14 +48,12 @@ export const register = async (input: RegisterInput, ip: string): Promise<Sessio
 
 export const login = async (input: LoginInput, ip: string): Promise<SessionView> => {
   await consume('login-ip', ip);
-  // Counted before the password is checked, so a burst of parallel guesses
-  // cannot all pass before the first failure is recorded; a success clears it.
-  await consume('login-attempts-email', input.email);
+  await countAttempt('login-email', input.email);
   // The slow hash is checked outside any transaction: no connection waits on it.
   const [user] = await db()<(UserRow & { password: string })[]>`
     select id, email, name, club_id, created_at, updated_at, password from users where email = ${input.email}`;
   if (!(await checkPassword(input.password, user?.password))) throw invalidCredentials();
-  await forgive('login-attempts-email', input.email);
+  await clearAttempts('login-email', input.email);
   return tx((sql) => issue(sql, user!));
 };
 
