@@ -6,11 +6,21 @@ import { badRequest } from './http/problem';
  */
 export const encodeCursor = (key: readonly (string | number)[]): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 
-export const decodeCursor = <K extends readonly (string | number)[]>(cursor: string | undefined, shape: { [I in keyof K]: 'string' | 'number' }): K | undefined => {
+/** What each part of a cursor may be; anything else is not one we issued. */
+const PARTS = {
+  seq: (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0,
+  timestamp: (v: unknown): v is string =>
+    typeof v === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(v),
+  uuid: (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
+};
+type Part = keyof typeof PARTS;
+type Key<S extends readonly Part[]> = { [I in keyof S]: S[I] extends 'seq' ? number : string };
+
+export const decodeCursor = <const S extends readonly Part[]>(cursor: string | undefined, shape: S): Key<S> | undefined => {
   if (cursor === undefined) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === shape.length && key.every((v, i) => typeof v === shape[i])) return key as unknown as K;
+    if (Array.isArray(key) && key.length === shape.length && shape.every((part, i) => PARTS[part](key[i]))) return key as Key<S>;
   } catch {
     // fall through to the problem below
   }

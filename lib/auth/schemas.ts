@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { plainText } from '../http/schemas';
 
 const PASSWORD_MIN = 8;
 // bcrypt reads at most 72 bytes: a longer password would be silently cut.
@@ -16,7 +17,13 @@ export const Password = z.string().check(
   }),
 );
 
-export const Name = z.string().check(z.trim(), z.minLength(1, { error: 'Name is required' }), z.maxLength(100));
+export const Name = z.string().check(
+  z.trim(),
+  z.maxLength(100),
+  plainText(),
+  // Zero-width or punctuation-only names would let a fan look like no one.
+  z.regex(/[\p{L}\p{N}]/u, { error: 'Name must contain a letter or a digit' }),
+);
 export const ClubId = z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' }));
 
 export const RegisterBody = z

@@ -1,4 +1,4 @@
-import { isUnavailable } from '../db';
+import { isUnavailable, pgCode } from '../db';
 import { logger } from '../log';
 import { ProblemError, unavailable, type Problem } from './problem';
 import type { Middleware, Result } from './types';
@@ -12,6 +12,10 @@ export const problemResponse = (problem: Problem, headers: Record<string, string
 /** Turns any error into a problem; no stack or database text leaves here. */
 export const toProblemError = (error: unknown): ProblemError => {
   if (error instanceof ProblemError) return error;
+  // Text Postgres cannot store (a NUL byte, invalid encoding) slipped past validation.
+  if (['22021', '22P05'].includes(pgCode(error) ?? '')) {
+    return new ProblemError(400, 'validation-error', 'The request contains characters that cannot be stored.');
+  }
   if (isUnavailable(error)) {
     logger.error('database unavailable', { error: String(error) });
     return unavailable();

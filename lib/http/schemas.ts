@@ -14,3 +14,10 @@ export const PageQuery = {
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 20),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 };
+
+/**
+ * Text a person typed: no control characters (NUL cannot even be stored),
+ * trimmed by the schemas that use it.
+ */
+export const plainText = () =>
+  z.regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'Must not contain control characters' });

@@ -56,17 +56,20 @@ const loadEntries = async (userId: string, limit: number, type?: EntryType, befo
   return rows.map(({ counterparty_name, counterparty_system, created_at, ...row }) => ({
     ...row,
     display: display(row.amount),
-    // Only a name: another fan's email or id never shows in a statement.
-    counterparty: counterparty_name !== null || counterparty_system !== null
-      ? { name: counterparty_name ?? SYSTEM_NAMES[counterparty_system!] ?? counterparty_system! }
-      : null,
+    // Only a name, and whose: another fan's email or id never shows in a
+    // statement, and no fan can pass for the platform by their name.
+    counterparty: counterparty_system !== null
+      ? { kind: 'platform' as const, name: SYSTEM_NAMES[counterparty_system] ?? counterparty_system }
+      : counterparty_name !== null
+        ? { kind: 'fan' as const, name: counterparty_name }
+        : null,
     created_at: created_at.toISOString(),
   }));
 };
 
 /** Newest first, keyset-paginated on the ledger's sequence. */
 export const listEntries = async (userId: string, filter: TransactionsFilter) => {
-  const before = decodeCursor<[number]>(filter.cursor, ['number'])?.[0];
+  const before = decodeCursor(filter.cursor, ['seq'] as const)?.[0];
   const rows =
     before === undefined && !filter.type
       ? await cached(keys.transactions(userId), () => loadEntries(userId, CACHED_FIRST_PAGE))

@@ -104,7 +104,7 @@ export const closeRequest = (userId: string, id: string, as: 'declined' | 'cance
 /** Incoming (to pay) or outgoing (asked), newest first. */
 export const listRequests = async (userId: string, filter: RequestsFilter) => {
   const sql = db();
-  const after = decodeCursor<[string, string]>(filter.cursor, ['string', 'string']);
+  const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
   const status = filter.status;
   const rows = await sql<RequestRow[]>`
     ${selectRequests(sql)}

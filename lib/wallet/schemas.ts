@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
-import { PageQuery } from '../http/schemas';
+import { PageQuery, plainText } from '../http/schemas';
 import { Cents } from '../money';
 
-const Note = z.optional(z.string().check(z.trim(), z.maxLength(140)));
+const Note = z.optional(z.string().check(z.trim(), z.maxLength(140), plainText()));
 /** A fan named by email or by user id. */
-const Fan = z.string().check(z.trim(), z.toLowerCase(), z.minLength(3), z.maxLength(254));
+const Fan = z.string().check(z.trim(), z.toLowerCase(), z.minLength(3), z.maxLength(254), plainText());
 
 export const DEPOSIT_METHODS = ['card', 'apple_pay', 'google_pay'] as const;
 
@@ -39,7 +39,7 @@ export const Entry = z.object({
   display: z.string(),
   balance_after: z.number(),
   currency: z.string(),
-  counterparty: z.nullable(z.object({ name: z.string() })),
+  counterparty: z.nullable(z.object({ kind: z.enum(['fan', 'platform']), name: z.string() })),
   metadata: z.record(z.string(), z.unknown()),
   created_at: z.string(),
 });

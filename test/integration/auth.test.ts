@@ -46,6 +46,14 @@ describe('register', () => {
     expect(club.body.errors).toEqual([{ path: 'body.club_id', message: 'No club has this id' }]);
   });
 
+  it('refuses names with no letter or digit, or with control characters', async () => {
+    for (const name of ['\u200b\u200b', '---', 'Ana\u0000']) {
+      const res = await invoke(register, { path: '/api/auth/register', body: { email: uniqueEmail(), password: 'long enough pw', name } });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].path).toBe('body.name');
+    }
+  });
+
   it('stores SQL-looking input verbatim', async () => {
     const name = "Robert'); DROP TABLE users;--";
     const fan = await newFan({ name });

@@ -79,7 +79,9 @@ describe('transfers', () => {
 
     const statement = await invoke(transactions, { path: '/api/wallet/transactions', token: bob.token });
     expect(statement.body.items.map((e: { type: string; amount: number }) => [e.type, e.amount])).toEqual([['receive', 750], ['receive', 1250]]);
-    expect(statement.body.items[1]).toMatchObject({ counterparty: { name: 'Ana' }, metadata: { note: 'pizza' }, balance_after: 1250 });
+    expect(statement.body.items[1]).toMatchObject({ counterparty: { kind: 'fan', name: 'Ana' }, metadata: { note: 'pizza' }, balance_after: 1250 });
+    const own = await invoke(transactions, { path: '/api/wallet/transactions', token: ana.token, query: { type: 'deposit' } });
+    expect(own.body.items[0].counterparty).toEqual({ kind: 'platform', name: 'Card top-up' });
     expect(JSON.stringify(statement.body)).not.toContain(ana.email);
   });
 
@@ -95,6 +97,17 @@ describe('transfers', () => {
     expect(poor.body).toMatchObject({ type: '/problems/insufficient-funds', balance: 1000, required: 1001 });
     expect(await balanceOf(ana)).toBe(1000);
     expect(await balanceOf(bob)).toBe(0);
+  });
+
+  it('refuses control characters in notes and fan references with 400, not a database error', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 100);
+    const note = await send(ana, bob.id, 10, key(), 'nul\u0000byte');
+    expect(note.status).toBe(400);
+    expect(note.body.errors[0]).toEqual({ path: 'body.note', message: 'Must not contain control characters' });
+    expect((await send(ana, `${bob.email}\u0000`, 10)).status).toBe(400);
+    expect((await ask(ana, bob.id, 10, 'tab\there')).status).toBe(400);
+    expect(await balanceOf(ana)).toBe(100);
   });
 
   it('pages statements with an opaque cursor and filters by type', async () => {
@@ -113,8 +126,15 @@ describe('transfers', () => {
     expect(seen).toEqual([-5, -4, -3, -2, -1, 1000]);
     const sends = await invoke(transactions, { path: '/api/wallet/transactions', token: ana.token, query: { type: 'deposit' } });
     expect(sends.body.items).toHaveLength(1);
-    const bad = await invoke(transactions, { path: '/api/wallet/transactions', token: ana.token, query: { cursor: 'bm9wZQ' } });
-    expect(bad.status).toBe(400);
+    const forged = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    for (const cursor of ['bm9wZQ', forged([1.5]), forged([-1e300]), forged(['1'])]) {
+      const bad = await invoke(transactions, { path: '/api/wallet/transactions', token: ana.token, query: { cursor } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].path).toBe('query.cursor');
+    }
+    for (const cursor of [forged(['not a date', 'x']), forged(['2026-01-01 00:00:00+00', 'not-a-uuid'])]) {
+      expect((await invoke(requestList, { path: '/api/wallet/requests', token: ana.token, query: { cursor } })).status).toBe(400);
+    }
     expect((await invoke(transactions, { path: '/api/wallet/transactions', token: ana.token, query: { limit: '101' } })).status).toBe(400);
   });
 });
