@@ -54,8 +54,10 @@ const UNAVAILABLE = new Set([
   '57P01', '57P02', '57P03', // admin / crash shutdown, cannot connect now
   '53300', // too many connections
   '57014', // statement timeout
-  '55P03', // lock timeout
 ]);
+
+/** A lock waited on past the lock timeout: something is busy, not down. */
+export const isLockTimeout = (error: unknown): boolean => pgCode(error) === '55P03';
 
 /** True for errors that mean "the database cannot serve now" (answered 503). */
 export const isUnavailable = (error: unknown): boolean =>

@@ -1,6 +1,6 @@
-import { isUnavailable, pgCode } from '../db';
+import { isLockTimeout, isUnavailable, pgCode } from '../db';
 import { logger } from '../log';
-import { ProblemError, unavailable, type Problem } from './problem';
+import { ProblemError, tooManyRequests, unavailable, type Problem } from './problem';
 import type { Middleware, Result } from './types';
 
 export const problemResponse = (problem: Problem, headers: Record<string, string> = {}): Result => ({
@@ -15,6 +15,9 @@ export const toProblemError = (error: unknown): ProblemError => {
   // Text Postgres cannot store (a NUL byte, invalid encoding) slipped past validation.
   if (['22021', '22P05'].includes(pgCode(error) ?? '')) {
     return new ProblemError(400, 'validation-error', 'The request contains characters that cannot be stored.');
+  }
+  if (isLockTimeout(error)) {
+    return tooManyRequests(1, 'Another operation on the same account is still running; retry in a moment.');
   }
   if (isUnavailable(error)) {
     logger.error('database unavailable', { error: String(error) });

@@ -19,7 +19,7 @@ export const deposit = async (sql: Tx, userId: string, input: DepositInput): Pro
   if (input.amount > DEPOSIT_MAX) {
     throw refused('deposit-limit', `A single deposit is at most ${euros(DEPOSIT_MAX)}.`, { limit: DEPOSIT_MAX });
   }
-  const accounts = await lockAccounts(sql, { userIds: [userId], systems: ['card_funding'] });
+  const accounts = await lockAccounts(sql, { userIds: [userId], platform: { accounts: ['card_funding'], for: userId } });
   const wallet = accounts.find((a) => a.user_id === userId)!;
   const funding = accounts.find((a) => a.system === 'card_funding')!;
   const [{ total }] = (await sql`

@@ -38,11 +38,18 @@ export type Posted = {
 export type TransferKind = 'deposit' | 'transfer' | 'request_payment' | 'purchase' | 'refund';
 
 /**
- * Locks the wallets of these fans (by id or email) and system accounts, in
- * wallet id order: every movement takes its locks in that one order, so two
+ * Locks the wallets of these fans (by id or email) and the shard of the
+ * platform accounts that serves a given fan, in wallet id order: every movement takes its locks in that one order, so two
  * movements can wait on each other but never deadlock.
  */
-export const lockAccounts = (sql: Tx, who: { userIds?: string[]; emails?: string[]; systems?: string[] }): Promise<Account[]> =>
+/** Platform accounts are split in 16 shards (migration 002); a fan's movements use one. */
+const PLATFORM_SHARDS = 16;
+export const shardOf = (userId: string): number => parseInt(userId.slice(-2), 16) % PLATFORM_SHARDS;
+
+export const lockAccounts = (
+  sql: Tx,
+  who: { userIds?: string[]; emails?: string[]; platform?: { accounts: string[]; for: string } },
+): Promise<Account[]> =>
   /*
    * The ids are found first, by one indexed lookup per kind of name (an OR
    * across the join would scan both tables), and computed once as an array:
@@ -58,7 +65,8 @@ export const lockAccounts = (sql: Tx, who: { userIds?: string[]; emails?: string
       union all
       select wallets.id from users join wallets on wallets.user_id = users.id where users.email = any(${who.emails ?? []}::text[])
       union all
-      select id from wallets where system = any(${who.systems ?? []}::text[])))
+      select id from wallets
+      where system = any(${who.platform?.accounts ?? []}::text[]) and shard = ${who.platform ? shardOf(who.platform.for) : 0}))
     order by w.id
     for update of w`;
 
