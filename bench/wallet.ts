@@ -231,7 +231,7 @@ export const main = async (): Promise<void> => {
       BCRYPT_COST: '10',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       PG_POOL_MAX: String(WORKERS),
-      PG_PREPARE: 'true',
+      PG_POOLER: 'none',
     });
     // Only now: the lib reads its settings, and the logger its level, on first use.
     const { newFan } = await import('../test/support/fans');
@@ -279,14 +279,14 @@ export const main = async (): Promise<void> => {
     // One connection through the proxy, so warm-up prepares every statement on the one that is counted.
     const proxy = await countingProxy(new URL(databaseUrl));
     cleanups.push(proxy.close);
-    const apiRoundTrips = async (prepare: boolean) => {
+    const apiRoundTrips = async (pooler: 'none' | 'transaction') => {
       await closeDb();
-      Object.assign(process.env, { DATABASE_URL: proxy.url, PG_POOL_MAX: '1', PG_PREPARE: String(prepare) });
+      Object.assign(process.env, { DATABASE_URL: proxy.url, PG_POOL_MAX: '1', PG_POOLER: pooler });
       return roundTripsOf(proxy, () => viaApi(0, 1));
     };
     const roundTrips: Array<[string, RoundTrips[]]> = [
-      ['API transfer (PG_PREPARE=true, the default)', await apiRoundTrips(true)],
-      ['API transfer (PG_PREPARE=false, pooler mode)', await apiRoundTrips(false)],
+      ['API transfer (direct, prepared statements)', await apiRoundTrips('none')],
+      ['API transfer (PG_POOLER=transaction)', await apiRoundTrips('transaction')],
     ];
     await closeDb();
     const plainOne = postgres(proxy.url, { max: 1, onnotice: () => {} });

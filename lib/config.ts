@@ -17,8 +17,12 @@ export const config = {
   databaseUrl: () => env('DATABASE_URL'),
   /** Lambda containers each hold a pool: keep it tiny, a pooler does the rest. */
   dbPoolMax: () => int('PG_POOL_MAX', 2),
-  /** PgBouncer in transaction mode cannot keep named prepared statements. */
-  dbPrepare: () => env('PG_PREPARE') !== 'false',
+  /**
+   * `transaction` behind PgBouncer (transaction mode) or RDS Proxy: no named
+   * prepared statements and no settings at connection start, which such a
+   * pooler refuses or drops; each transaction sets its own timeouts instead.
+   */
+  dbBehindPooler: () => env('PG_POOLER') === 'transaction',
   statementTimeoutMs: () => int('PG_STATEMENT_TIMEOUT_MS', 5000),
   /**
    * Shorter than the statement timeout, so a wait on a lock (a duplicate

@@ -8,6 +8,13 @@ export type Tx = postgres.TransactionSql & { afterCommit(fn: () => Promise<unkno
 
 let client: Sql | undefined;
 
+const timeouts = () => ({
+  statement_timeout: config.statementTimeoutMs(),
+  // A lock wait this long means the account is busy: answer rather than pile up.
+  lock_timeout: config.lockTimeoutMs(),
+  idle_in_transaction_session_timeout: config.statementTimeoutMs() * 2,
+});
+
 /**
  * The container's one client, created on first use and kept across warm
  * invocations. int8 is parsed to number: money is integer cents, far below
@@ -17,21 +24,16 @@ export const db = (): Sql => {
   if (client) return client;
   const url = config.databaseUrl();
   if (!url) throw new DatabaseUnavailable('DATABASE_URL is not set');
+  const pooled = config.dbBehindPooler();
   client = postgres(url, {
     max: config.dbPoolMax(),
     idle_timeout: 20,
     connect_timeout: 5,
     max_lifetime: 60 * 30,
-    prepare: config.dbPrepare(),
+    prepare: !pooled,
     onnotice: () => {},
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
-    connection: {
-      application_name: 'paiecashfan-api',
-      statement_timeout: config.statementTimeoutMs(),
-      // A lock wait this long means overload: answer rather than pile up.
-      lock_timeout: config.lockTimeoutMs(),
-      idle_in_transaction_session_timeout: config.statementTimeoutMs() * 2,
-    },
+    connection: pooled ? { application_name: 'paiecashfan-api' } : { application_name: 'paiecashfan-api', ...timeouts() },
   });
   return client;
 };
@@ -79,9 +81,10 @@ export const tx = async <T>(fn: (sql: Tx) => Promise<T>): Promise<T> => {
   for (let attempt = 1; ; attempt++) {
     const pending: Array<() => Promise<unknown> | unknown> = [];
     try {
-      const result = (await db().begin((sql) => {
+      const result = (await db().begin(async (sql) => {
         const t = sql as Tx;
         t.afterCommit = (cb) => void pending.push(cb);
+        if (config.dbBehindPooler()) await setLocalTimeouts(t);
         return fn(t);
       })) as T;
       for (const cb of pending) await cb();
@@ -93,6 +96,15 @@ export const tx = async <T>(fn: (sql: Tx) => Promise<T>): Promise<T> => {
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
   }
+};
+
+/** Behind a transaction pooler the server connection is shared: settings last one transaction. */
+const setLocalTimeouts = (sql: Tx) => {
+  const t = timeouts();
+  return sql`
+    select set_config('statement_timeout', ${String(t.statement_timeout)}, true),
+           set_config('lock_timeout', ${String(t.lock_timeout)}, true),
+           set_config('idle_in_transaction_session_timeout', ${String(t.idle_in_transaction_session_timeout)}, true)`;
 };
 
 /** Joins the caller's transaction when there is one, else opens its own. */

@@ -3,57 +3,43 @@
  * Its own file (so its own worker), with a short lock timeout and a fresh pool.
  */
 import type postgres from 'postgres';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeDb, db } from '../../lib/db';
 import { shardOf } from '../../lib/wallet/ledger';
 import { newFan, type Fan } from '../support/fans';
 import { deposit, key, send } from '../support/wallet';
 
-beforeAll(async () => {
-  vi.stubEnv('PG_LOCK_TIMEOUT_MS', '300');
-  await closeDb();
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await closeDb();
-});
-
-it('answers 409 while the first request with the key has not finished, then replays it', async () => {
-  const [ana, bob] = [await newFan(), await newFan()];
-  const k = key();
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  let claimed!: () => void;
-  const isClaimed = new Promise<void>((r) => (claimed = r));
-  // Stands for a first request that has claimed the key and is still working.
-  const first = db().begin(async (sql) => {
-    await sql`insert into idempotency_keys (user_id, key, fingerprint) values (${ana.id}, ${k}, 'first')`;
-    claimed();
-    await finished;
-    await sql`delete from idempotency_keys where user_id = ${ana.id} and key = ${k}`;
+/** Runs the tests with a fresh pool under these settings (and a short lock timeout). */
+const withSettings = (env: Record<string, string>, tests: () => void) => () => {
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries({ PG_LOCK_TIMEOUT_MS: '300', ...env })) vi.stubEnv(name, value);
+    await closeDb();
   });
-  await isClaimed;
-  const duplicate = await send(ana, bob.id, 100, k);
-  expect(duplicate.status).toBe(409);
-  expect(duplicate.body.type).toBe('/problems/idempotency-in-flight');
-  finish();
-  await first;
-  // The first gave up (rolled back): the key is free, and this request now runs.
-  expect((await send(ana, bob.id, 100, k)).status).toBe(422);
-});
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await closeDb();
+  });
+  tests();
+};
 
-/** Runs `during` while another transaction holds a lock taken by `lock`. */
+const ROLLBACK = new Error('rollback');
+
+/** Runs `during` while another transaction holds what `lock` took; that one then rolls back. */
 const whileHeld = async <T>(lock: (sql: postgres.TransactionSql) => Promise<unknown>, during: () => Promise<T>): Promise<T> => {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let locked!: () => void;
   const isLocked = new Promise<void>((r) => (locked = r));
-  const holder = db().begin(async (sql) => {
-    await lock(sql);
-    locked();
-    await held;
-  });
+  const holder = db()
+    .begin(async (sql) => {
+      await lock(sql);
+      locked();
+      await held;
+      throw ROLLBACK;
+    })
+    .catch((error) => {
+      if (error !== ROLLBACK) throw error;
+    });
   await isLocked;
   try {
     return await during();
@@ -63,27 +49,47 @@ const whileHeld = async <T>(lock: (sql: postgres.TransactionSql) => Promise<unkn
   }
 };
 
-it('a payment kept waiting on a busy wallet answers 429 with Retry-After and stores nothing', async () => {
-  const [ana, bob] = [await newFan(), await newFan()];
-  await deposit(ana, 500);
-  const k = key();
-  const busy = await whileHeld((sql) => sql`select 1 from wallets where user_id = ${bob.id} for update`, () => send(ana, bob.id, 100, k));
-  expect(busy.status).toBe(429);
-  expect(busy.headers['retry-after']).toBe('1');
-  expect(busy.body.type).toBe('/problems/rate-limited');
-  const retried = await send(ana, bob.id, 100, k);
-  expect(retried.status).toBe(201);
-  expect(retried.headers['idempotent-replayed']).toBeUndefined();
-});
+const lockWaits = () => {
+  it('answers 409 while the first request with the key has not finished', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    const k = key();
+    // Stands for a first request that has claimed the key and is still working, then gives up.
+    const duplicate = await whileHeld(
+      (sql) => sql`insert into idempotency_keys (user_id, key, fingerprint) values (${ana.id}, ${k}, 'first')`,
+      () => send(ana, bob.id, 100, k),
+    );
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.type).toBe('/problems/idempotency-in-flight');
+    // The first gave up: the key is free, and this request now runs.
+    expect((await send(ana, bob.id, 100, k)).status).toBe(422);
+  });
 
-it("a deposit does not queue behind another fan's deposit on another platform shard", async () => {
-  const ana = await newFan();
-  let bob: Fan;
-  do bob = await newFan();
-  while (shardOf(bob.id) === shardOf(ana.id));
-  const res = await whileHeld(
-    (sql) => sql`select 1 from wallets where system = 'card_funding' and shard = ${shardOf(ana.id)} for update`,
-    () => deposit(bob, 100),
-  );
-  expect(res.status).toBe(201);
-});
+  it('a payment kept waiting on a busy wallet answers 429 with Retry-After and stores nothing', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 500);
+    const k = key();
+    const busy = await whileHeld((sql) => sql`select 1 from wallets where user_id = ${bob.id} for update`, () => send(ana, bob.id, 100, k));
+    expect(busy.status).toBe(429);
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(busy.body.type).toBe('/problems/rate-limited');
+    const retried = await send(ana, bob.id, 100, k);
+    expect(retried.status).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it("a deposit does not queue behind another fan's deposit on another platform shard", async () => {
+    const ana = await newFan();
+    let bob: Fan;
+    do bob = await newFan();
+    while (shardOf(bob.id) === shardOf(ana.id));
+    const res = await whileHeld(
+      (sql) => sql`select 1 from wallets where system = 'card_funding' and shard = ${shardOf(ana.id)} for update`,
+      () => deposit(bob, 100),
+    );
+    expect(res.status).toBe(201);
+  });
+};
+
+describe('on a direct connection', withSettings({ PG_POOLER: 'none' }, lockWaits));
+// Timeouts are then set by each transaction, not at connection start.
+describe('behind a transaction pooler', withSettings({ PG_POOLER: 'transaction' }, lockWaits));
