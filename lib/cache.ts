@@ -62,16 +62,24 @@ export const cached = async <T>(entry: CacheKey, load: () => Promise<T>): Promis
   return value;
 };
 
-/** Drops keys after a committed write; never throws. */
+/**
+ * Drops keys after a committed write; never throws. Tried twice: a lost
+ * invalidation leaves the old value readable until its TTL runs out.
+ */
 export const invalidate = async (...entries: CacheKey[]): Promise<void> => {
   const client = redis();
   if (!client || entries.length === 0) return;
-  try {
-    const pipe = client.pipeline();
-    for (const { key } of entries) pipe.set(key, TOMBSTONE, { ex: TOMBSTONE_TTL });
-    await pipe.exec();
-  } catch (error) {
-    warn('invalidate', error);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const pipe = client.pipeline();
+      for (const { key } of entries) pipe.set(key, TOMBSTONE, { ex: TOMBSTONE_TTL });
+      await pipe.exec();
+      return;
+    } catch (error) {
+      if (attempt < 2) continue;
+      logger.error('cache invalidation lost; stale until the TTL runs out', { keys: entries.map((e) => e.key), error: String(error) });
+      return;
+    }
   }
 };
 

@@ -16,6 +16,7 @@ type Duration = `${number} ${'s' | 'm' | 'h'}`;
 export const LIMITS = {
   'register-ip': { tokens: 20, window: '15 m' },
   'login-ip': { tokens: 100, window: '15 m' },
+  'money-request-user': { tokens: 30, window: '1 h' },
 } as const satisfies Record<string, { tokens: number; window: Duration }>;
 
 export type LimitName = keyof typeof LIMITS;

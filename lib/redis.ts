@@ -17,7 +17,6 @@ export const redis = (): Redis | null => {
         token: config.redisToken() ?? '',
         retry: false,
         enableTelemetry: false,
-        readYourWrites: false,
         signal: () => AbortSignal.timeout(config.redisTimeoutMs()),
       })
     : null;

@@ -4,7 +4,8 @@ import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
 import { post } from './ledger';
 import type { MoneyRequestView, RequestInput, RequestsFilter } from './schemas';
-import { checkTransferAmount, lockPair } from './transfers';
+import { consume } from '../rate-limit';
+import { checkTransferAmount, findFan, lockPair } from './transfers';
 
 type RequestRow = {
   id: string;
@@ -48,17 +49,19 @@ const selectRequests = (sql: Tx | ReturnType<typeof db>) => sql`
   join users py on py.id = r.payer_id`;
 
 /** Asks another fan for money; nothing moves until they pay. */
-export const createRequest = (userId: string, input: RequestInput): Promise<MoneyRequestView> =>
-  tx(async (sql) => {
-  checkTransferAmount(input.amount);
-  // The same lookup as a payment, so the same refusals (self, unknown fan).
-  const { theirs } = await lockPair(sql, userId, input.from);
-  const [row] = await sql<{ id: string }[]>`
-    insert into money_requests (requester_id, payer_id, amount, note)
-    values (${userId}, ${theirs.user_id}, ${input.amount}, ${input.note ?? null})
-    returning id`;
-  return toView((await findRequest(sql, row!.id, userId))!);
+export const createRequest = async (userId: string, input: RequestInput): Promise<MoneyRequestView> => {
+  // Asking costs nothing: without a limit it would be a free way to find out who has an account.
+  await consume('money-request-user', userId);
+  return tx(async (sql) => {
+    checkTransferAmount(input.amount);
+    const payer = await findFan(sql, userId, input.from);
+    const [row] = await sql<{ id: string }[]>`
+      insert into money_requests (requester_id, payer_id, amount, note)
+      values (${userId}, ${payer.id}, ${input.amount}, ${input.note ?? null})
+      returning id`;
+    return toView((await findRequest(sql, row!.id, userId))!);
   });
+};
 
 const findRequest = async (sql: Tx, id: string, userId: string, lock = false): Promise<RequestRow | undefined> => {
   const [row] = await sql<RequestRow[]>`
@@ -93,12 +96,12 @@ const ensurePending = (request: RequestRow) => {
 /** Declined by the payer or cancelled by the requester, while pending. */
 export const closeRequest = (userId: string, id: string, as: 'declined' | 'cancelled'): Promise<MoneyRequestView> =>
   tx(async (sql) => {
-  const request = await findRequest(sql, id, userId, true);
-  const role = as === 'declined' ? request?.payer_id : request?.requester_id;
-  if (!request || role !== userId) throw notFound(`No such request for you to ${as === 'declined' ? 'decline' : 'cancel'}.`);
-  ensurePending(request);
-  await sql`update money_requests set status = ${as}, settled_at = now() where id = ${id}`;
-  return toView((await findRequest(sql, id, userId))!);
+    const request = await findRequest(sql, id, userId, true);
+    const role = as === 'declined' ? request?.payer_id : request?.requester_id;
+    if (!request || role !== userId) throw notFound(`No such request for you to ${as === 'declined' ? 'decline' : 'cancel'}.`);
+    ensurePending(request);
+    await sql`update money_requests set status = ${as}, settled_at = now() where id = ${id}`;
+    return toView((await findRequest(sql, id, userId))!);
   });
 
 /** Incoming (to pay) or outgoing (asked), newest first. */

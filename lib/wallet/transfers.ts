@@ -13,17 +13,31 @@ export const checkTransferAmount = (amount: number): void => {
   }
 };
 
-/** Locks the signed-in fan's wallet and the other fan's, named by id or email. */
-export const lockPair = async (sql: Tx, userId: string, other: string): Promise<{ mine: Account; theirs: Account }> => {
+/** Splits the rows found for "me and the fan named `other`", with the refusals every lookup shares. */
+const pair = <T extends { email: string | null }>(rows: T[], idOf: (row: T) => string | null, userId: string, other: string) => {
   const ref = fanRef(other);
-  const accounts = await lockAccounts(sql, { userIds: [userId, ...ref.userIds], emails: ref.emails });
-  const mine = accounts.find((a) => a.user_id === userId)!;
+  const mine = rows.find((row) => idOf(row) === userId)!;
   if (ref.userIds.includes(userId) || ref.emails.includes(mine.email!)) {
     throw refused('self-transfer', 'You cannot send money to, or request it from, yourself.');
   }
-  const theirs = accounts.find((a) => a !== mine);
+  const theirs = rows.find((row) => row !== mine);
   if (!theirs) throw notFound('No fan has this email or user id.');
   return { mine, theirs };
+};
+
+/** Locks the signed-in fan's wallet and the other fan's, named by id or email. */
+export const lockPair = async (sql: Tx, userId: string, other: string): Promise<{ mine: Account; theirs: Account }> => {
+  const ref = fanRef(other);
+  return pair(await lockAccounts(sql, { userIds: [userId, ...ref.userIds], emails: ref.emails }), (a) => a.user_id, userId, other);
+};
+
+/** The other fan, named by id or email, without locking anything. */
+export const findFan = async (sql: Tx, userId: string, other: string): Promise<{ id: string; name: string }> => {
+  const ref = fanRef(other);
+  const rows = await sql<{ id: string; email: string; name: string }[]>`
+    select id, email, name from users
+    where id = any(${[userId, ...ref.userIds]}::uuid[]) or email = any(${ref.emails}::text[])`;
+  return pair(rows, (u) => u.id, userId, other).theirs;
 };
 
 export const transfer = async (sql: Tx, userId: string, input: TransferInput): Promise<TransferView> => {

@@ -8,6 +8,7 @@ import { handler as transactions } from '../../functions/wallet/transactions';
 import { handler as balance } from '../../functions/wallet/balance';
 import { db } from '../../lib/db';
 import { purgeExpiredKeys } from '../../lib/http/idempotency';
+import { LIMITS } from '../../lib/rate-limit';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { balanceOf, deposit, key, send } from '../support/wallet';
@@ -300,6 +301,15 @@ describe('money requests', () => {
     const list = await invoke(requestList, { path: '/api/wallet/requests', token: bob.token, query: { status: 'expired' } });
     expect(list.body.items.map((r: { id: string; status: string }) => [r.id, r.status])).toEqual([[req.id, 'expired']]);
     expect(await balanceOf(bob)).toBe(1000);
+  });
+
+  it('limits how many requests a fan makes per hour', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    const allowed = LIMITS['money-request-user'].tokens;
+    for (let i = 0; i < allowed; i++) expect((await ask(ana, bob.id, 1)).status).toBe(201);
+    const over = await ask(ana, bob.id, 1);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('refuses requests to oneself and to unknown fans', async () => {

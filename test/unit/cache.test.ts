@@ -51,6 +51,22 @@ describe('invalidate', () => {
     expect(await cached(b, async () => 'new b')).toBe('new b');
   });
 
+  it('tries a failed invalidation once more', async () => {
+    const a = entry();
+    await cached(a, async () => 'old');
+    const client = redis()!;
+    const pipeline = client.pipeline.bind(client);
+    const once = vi.spyOn(client, 'pipeline').mockImplementationOnce(() => {
+      const failing = pipeline();
+      failing.exec = () => Promise.reject(new Error('connection reset'));
+      return failing;
+    });
+    await invalidate(a);
+    expect(once).toHaveBeenCalledTimes(2);
+    once.mockRestore();
+    expect(await cached(a, async () => 'new')).toBe('new');
+  });
+
   it('keeps a value loaded before the invalidation from being stored after it', async () => {
     const e = entry();
     const loading = deferred();
