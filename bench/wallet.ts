@@ -10,15 +10,11 @@
  * and stops all of it at the end. Prints figures, asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
-import { ensureDatabase, ensurePostgres, ensureRedisRest, redact } from '../scripts/local-services';
-import { prepareDatabase } from '../scripts/migrate';
-import { freePort } from '../test/support/ports';
+import { startScratch } from '../scripts/local-services';
 
 const WORKERS = 16;
 const WARMUP_SECONDS = 1;
@@ -206,22 +202,9 @@ const num = (v: number, width: number, digits = 0) => right(v.toFixed(digits), w
 export const main = async (): Promise<void> => {
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const scratch = await mkdtemp(join(tmpdir(), 'pcf-bench-'));
-    cleanups.push(() => rm(scratch, { recursive: true, force: true }));
-    // An embedded server runs as its own user when we are root: it must reach its folder.
-    await chmod(scratch, 0o755);
-    const server = await ensurePostgres({ url: process.env.DATABASE_URL, dir: join(scratch, 'pg'), port: await freePort() });
-    cleanups.push(() => server.stop());
-    const name = `pcf_bench_${randomBytes(6).toString('hex')}`;
-    const databaseUrl = await ensureDatabase(server.url, name);
-    cleanups.push(async () => {
-      const admin = postgres(server.url, { max: 1, onnotice: () => {} });
-      await admin`drop database if exists ${admin(name)} with (force)`.catch((e) => console.warn(`could not drop ${name}: ${e}`));
-      await admin.end();
-    });
-    await prepareDatabase(databaseUrl, false);
-    const redis = await ensureRedisRest({ redisUrl: process.env.REDIS_URL });
-    cleanups.push(() => redis.stop());
+    const scratch = await startScratch('bench', { seed: false });
+    cleanups.push(scratch.stop);
+    const { databaseUrl, redis } = scratch;
 
     Object.assign(process.env, {
       DATABASE_URL: databaseUrl,
@@ -300,7 +283,7 @@ export const main = async (): Promise<void> => {
     out.push(
       '',
       'wallet transfers (POST /api/wallet/transfers in-process, vs the same ledger transfer as plain SQL via postgres.js)',
-      `Postgres ${settings!.version} (${server.kind}, ${redact(databaseUrl)}; fsync=${settings!.fsync}, synchronous_commit=${settings!.sync}), Redis via ${redis.kind}`,
+      `Postgres ${settings!.version}, fsync=${settings!.fsync}, synchronous_commit=${settings!.sync}: ${scratch.describe}`,
       `${WORKERS} concurrent workers, API pool PG_POOL_MAX=${WORKERS}, plain pool max=${WORKERS}; ${WARMUP_SECONDS} s warm-up + ${MEASURE_SECONDS} s measured per row; Node ${process.versions.node}, ${availableParallelism()} CPUs`,
       '',
       `${left('scenario', 13)}${left('path', 11)}${right('transfers', 10)}${right('per s', 9)}${right('p50 ms', 9)}${right('p95 ms', 9)}${right('node CPU %', 12)}${right('errors', 8)}`,

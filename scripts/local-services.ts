@@ -2,13 +2,17 @@
  * Finds or starts what the API needs locally: Postgres (DATABASE_URL when it
  * answers, else an embedded PostgreSQL from the npm registry) and an
  * Upstash-compatible REST endpoint (UPSTASH_REDIS_REST_URL, else our bridge to
- * REDIS_URL or to an in-memory Redis). Used by `npm run dev` and the tests.
+ * REDIS_URL or to an in-memory Redis). Used by `npm run dev`, the tests and
+ * the benchmarks.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { prepareDatabase } from './migrate';
 import { startRedisBridge } from './redis-bridge';
 
 export type Service = { url: string; kind: string; stop(): Promise<void> };
@@ -70,6 +74,58 @@ export const ensureDatabase = async (url: string, name: string): Promise<string>
   const target = new URL(url);
   target.pathname = `/${name}`;
   return target.toString();
+};
+
+/** Drops a database made by `ensureDatabase`, even with sessions still open on it. */
+export const dropDatabase = async (url: string, name: string): Promise<void> => {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await admin`drop database if exists ${admin(name)} with (force)`;
+  } finally {
+    await admin.end();
+  }
+};
+
+/** A TCP port nothing listens on right now. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+export type Scratch = { databaseUrl: string; redis: Service & { token: string }; describe: string; stop(): Promise<void> };
+
+/**
+ * A throw-away place to run against: Postgres (DATABASE_URL's server when it
+ * answers, else an embedded one in a temporary folder), a fresh database on it
+ * with the migrations applied, and a Redis REST bridge (to REDIS_URL when it
+ * answers, else in memory). `stop()` removes all of it.
+ */
+export const startScratch = async (label: string, opts: { seed: boolean }): Promise<Scratch> => {
+  const folder = await mkdtemp(join(tmpdir(), `pcf-${label}-`));
+  // An embedded server runs as its own user when we are root: it must reach its folder.
+  await chmod(folder, 0o755);
+  const server = await ensurePostgres({ url: process.env.DATABASE_URL, dir: join(folder, 'pg'), port: await freePort() });
+  const name = `pcf_${label}_${randomBytes(6).toString('hex')}`;
+  const databaseUrl = await ensureDatabase(server.url, name);
+  await prepareDatabase(databaseUrl, opts.seed);
+  const redis = await ensureRedisRest({ redisUrl: process.env.REDIS_URL });
+  return {
+    databaseUrl,
+    redis,
+    describe: `Postgres ${server.kind} (${redact(databaseUrl)}) and Redis via ${redis.kind}`,
+    stop: async () => {
+      await redis.stop();
+      await dropDatabase(server.url, name).catch((e) => console.warn(`could not drop ${name}: ${e}`));
+      await server.stop();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
 };
 
 export const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

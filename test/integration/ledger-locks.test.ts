@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Tx } from '../../lib/db';
 import { lockAccounts } from '../../lib/wallet/ledger';
-import { ensureDatabase } from '../../scripts/local-services';
+import { dropDatabase, ensureDatabase } from '../../scripts/local-services';
 import { prepareDatabase } from '../../scripts/migrate';
 
 const name = `pcf_locks_${randomBytes(4).toString('hex')}`;
@@ -25,9 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sql?.end();
-  const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
-  await admin`drop database if exists ${admin(name)} with (force)`;
-  await admin.end();
+  await dropDatabase(process.env.DATABASE_URL!, name);
 });
 
 it('returns the hot wallet to every one of 16 queued lockers', async () => {

@@ -3,12 +3,11 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, readMigrations } from '../../lib/migrate';
-import { ensureDatabase } from '../../scripts/local-services';
+import { dropDatabase, ensureDatabase } from '../../scripts/local-services';
 import { MIGRATIONS_DIR } from '../../scripts/migrate';
 
-const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
 let name: string;
 let sql: postgres.Sql;
 let dir: string;
@@ -22,10 +21,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await sql.end();
-  await admin`drop database if exists ${admin(name)} with (force)`;
+  await dropDatabase(process.env.DATABASE_URL!, name);
   await rm(dir, { recursive: true, force: true });
 });
-afterAll(() => admin.end());
 
 describe('migrations', () => {
   it('applies each file once, even with two runners at the same moment', async () => {

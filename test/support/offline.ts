@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports';
+import { freePort } from '../../scripts/local-services';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
