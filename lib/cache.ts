@@ -25,7 +25,6 @@ export const keys = {
 
 /** Rate-limit counters share Redis under this prefix (`rate:{ip}:{endpoint}`). */
 export const RATE_PREFIX = 'rate';
-export const RATE_WINDOW = '15 m';
 
 export type CacheKey = { key: string; ttl: number };
 

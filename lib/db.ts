@@ -106,7 +106,3 @@ const setLocalTimeouts = (sql: Tx) => {
            set_config('lock_timeout', ${String(t.lock_timeout)}, true),
            set_config('idle_in_transaction_session_timeout', ${String(t.idle_in_transaction_session_timeout)}, true)`;
 };
-
-/** Joins the caller's transaction when there is one, else opens its own. */
-export const inTx = <T>(sql: Tx | undefined, fn: (sql: Tx) => Promise<T>): Promise<T> =>
-  sql ? fn(sql) : tx(fn);

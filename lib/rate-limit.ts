@@ -45,8 +45,8 @@ const limiter = (name: LimitName): Ratelimit | null => {
   return found;
 };
 
-/** `rate:{ip}:{endpoint}`, as the cache table names it. */
-const identifier = (name: LimitName, subject: string) => `${subject}:${name}`;
+/** `{ip}:{endpoint}` under the `rate:` prefix, as the cache table names it. */
+const identifier = (name: string, subject: string) => `${subject}:${name}`;
 
 const retryAfter = (reset: number) => Math.max(1, Math.ceil((reset - Date.now()) / 1000));
 
@@ -79,7 +79,7 @@ export const ATTEMPTS = {
   'login-email': { tokens: 5, seconds: 15 * 60 },
 } as const;
 
-const attemptsKey = (name: keyof typeof ATTEMPTS, subject: string) => `${RATE_PREFIX}:${subject}:${name}`;
+const attemptsKey = (name: keyof typeof ATTEMPTS, subject: string) => `${RATE_PREFIX}:${identifier(name, subject)}`;
 
 export const countAttempt = async (name: keyof typeof ATTEMPTS, subject: string): Promise<void> => {
   const client = redis();

@@ -1,17 +1,12 @@
 import { db, tx, type Tx } from '../db';
-import { ProblemError, unauthorized } from '../http/problem';
+import { unauthorized } from '../http/problem';
 import { clearAttempts, consume, countAttempt } from '../rate-limit';
 import { checkPassword, hashPassword } from './passwords';
 import type { LoginInput, RegisterInput, SessionView } from './schemas';
 import { ACCESS_TOKEN_TTL, hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
-import { toUser, userConstraintProblem, type UserRow } from './users';
+import { findUser, toUser, USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
 
 const REFRESH_TOKEN_TTL = '30 days';
-
-const invalidCredentials = () =>
-  new ProblemError(401, 'invalid-credentials', 'The email or password is incorrect.', {
-    headers: { 'WWW-Authenticate': 'Bearer realm="paiecashfan"' },
-  });
 
 /** Issues an access token and the next refresh token of a session family. */
 const issue = async (sql: Tx, user: UserRow, familyId?: string): Promise<SessionView> => {
@@ -37,7 +32,7 @@ export const register = async (input: RegisterInput, ip: string): Promise<Sessio
       const [user] = await sql<UserRow[]>`
         insert into users (email, password, name, club_id)
         values (${input.email}, ${password}, ${input.name}, ${input.club_id ?? null})
-        returning id, email, name, club_id, created_at, updated_at`;
+        returning ${sql(USER_COLUMNS)}`;
       await sql`insert into wallets (user_id) values (${user!.id})`;
       return issue(sql, user!);
     });
@@ -50,9 +45,10 @@ export const login = async (input: LoginInput, ip: string): Promise<SessionView>
   await consume('login-ip', ip);
   await countAttempt('login-email', input.email);
   // The slow hash is checked outside any transaction: no connection waits on it.
-  const [user] = await db()<(UserRow & { password: string })[]>`
-    select id, email, name, club_id, created_at, updated_at, password from users where email = ${input.email}`;
-  if (!(await checkPassword(input.password, user?.password))) throw invalidCredentials();
+  const sql = db();
+  const [user] = await sql<(UserRow & { password: string })[]>`
+    select ${sql(USER_COLUMNS)}, password from users where email = ${input.email}`;
+  if (!(await checkPassword(input.password, user?.password))) throw unauthorized('The email or password is incorrect.', 'invalid-credentials');
   await clearAttempts('login-email', input.email);
   return tx((sql) => issue(sql, user!));
 };
@@ -92,8 +88,7 @@ export const refresh = async (token: string): Promise<SessionView> => {
       return undefined;
     }
     await sql`update refresh_tokens set spent_at = now() where id = ${row.id}`;
-    const [user] = await sql<UserRow[]>`
-      select id, email, name, club_id, created_at, updated_at from users where id = ${row.user_id}`;
+    const user = await findUser(sql, row.user_id);
     return user ? issue(sql, user, row.family_id) : undefined;
   });
   if (!outcome) throw unauthorized('The refresh token is invalid, expired or already used; log in again.');

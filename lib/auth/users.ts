@@ -1,5 +1,5 @@
 import { cached, invalidate, keys } from '../cache';
-import { db, pgCode, tx } from '../db';
+import { db, pgCode, tx, type Sql, type Tx } from '../db';
 import { badRequest, conflict, unauthorized } from '../http/problem';
 import type { UpdateMeInput, UserView } from './schemas';
 
@@ -11,6 +11,12 @@ export type UserRow = {
   created_at: Date;
   updated_at: Date;
 };
+
+/** What a UserRow is read from: every query that answers a fan uses it. */
+export const USER_COLUMNS = ['id', 'email', 'name', 'club_id', 'created_at', 'updated_at'];
+
+export const findUser = async (sql: Sql | Tx, id: string): Promise<UserRow | undefined> =>
+  (await sql<UserRow[]>`select ${sql(USER_COLUMNS)} from users where id = ${id}`)[0];
 
 export const toUser = (row: UserRow): UserView => ({
   id: row.id,
@@ -36,8 +42,7 @@ export const userConstraintProblem = (error: unknown): Error => {
 
 export const getMe = (userId: string): Promise<UserView> =>
   cached(keys.user(userId), async () => {
-    const [row] = await db()<UserRow[]>`
-      select id, email, name, club_id, created_at, updated_at from users where id = ${userId}`;
+    const row = await findUser(db(), userId);
     // A valid token for an account that no longer exists is no credential.
     if (!row) throw unauthorized('This account no longer exists.');
     return toUser(row);
@@ -52,7 +57,7 @@ export const updateMe = async (userId: string, input: UpdateMeInput): Promise<Us
           club_id = ${input.club_id === undefined ? sql`club_id` : input.club_id},
           updated_at = now()
         where id = ${userId}
-        returning id, email, name, club_id, created_at, updated_at`;
+        returning ${sql(USER_COLUMNS)}`;
       if (!row) throw unauthorized('This account no longer exists.');
       sql.afterCommit(() => invalidate(keys.user(userId)));
       return toUser(row);

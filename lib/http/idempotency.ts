@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { db, pgCode, tx, type Tx } from '../db';
+import { db, isLockTimeout, tx, type Tx } from '../db';
 import { badRequest, conflict, ProblemError, refused } from './problem';
 import type { Reply } from './route';
 
@@ -33,6 +33,8 @@ const fingerprintOf = (scope: IdempotencyScope): string =>
   createHash('sha256').update(JSON.stringify([scope.method, scope.path, canonical(scope.body ?? null)])).digest('hex');
 
 export const serialize = (body: unknown): string => (body === undefined ? '' : JSON.stringify(body));
+
+const inFlight = () => conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later.');
 
 /** Claims the key, or finds it taken: a row past its 24 hours is free again. */
 const claim = (sql: Tx, scope: IdempotencyScope, fingerprint: string, outcome?: Omit<Outcome, 'replayed'>) => sql`
@@ -76,9 +78,7 @@ export const idempotent = async (scope: IdempotencyScope, work: (sql: Tx) => Pro
       return { ...outcome, replayed: false };
     });
   } catch (error) {
-    if (stage === 'claim' && pgCode(error) === '55P03') {
-      throw conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later.');
-    }
+    if (stage === 'claim' && isLockTimeout(error)) throw inFlight();
     if (stage !== 'work' || !storable(error)) throw error;
     const outcome = { status: error.status, body: serialize(error.toProblem()) };
     return tx(async (sql) =>
@@ -94,7 +94,7 @@ const replay = async (sql: Tx, scope: IdempotencyScope, fingerprint: string): Pr
   const [prior] = await sql<{ fingerprint: string; status: number; body: string }[]>`
     select fingerprint, status, body from idempotency_keys
     where user_id = ${scope.userId} and key = ${scope.key}`;
-  if (!prior) throw conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed; retry later.');
+  if (!prior) throw inFlight();
   if (prior.fingerprint !== fingerprint) {
     throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
   }

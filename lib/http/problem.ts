@@ -54,9 +54,8 @@ export class ProblemError extends Error {
 
 export const badRequest = (detail: string, errors?: FieldError[]) =>
   new ProblemError(400, 'validation-error', detail, errors ? { errors } : {});
-export const unauthorized = (detail = 'A valid access token is required.') =>
-  new ProblemError(401, 'unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="paiecashfan"' } });
-export const forbidden = (detail: string) => new ProblemError(403, 'forbidden', detail);
+export const unauthorized = (detail = 'A valid access token is required.', slug = 'unauthorized') =>
+  new ProblemError(401, slug, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="paiecashfan"' } });
 export const notFound = (detail: string) => new ProblemError(404, 'not-found', detail);
 export const conflict = (slug: string, detail: string) => new ProblemError(409, slug, detail);
 export const refused = (slug: string, detail: string, extra: Record<string, unknown> = {}) =>
