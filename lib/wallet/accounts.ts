@@ -6,8 +6,10 @@ import type { BalanceView, EntryType, EntryView, TransactionsFilter } from './sc
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+export type FanRef = { userIds: string[]; emails: string[] };
+
 /** `to` / `from` name a fan by user id or by email. */
-export const fanRef = (ref: string): { userIds: string[]; emails: string[] } =>
+export const fanRef = (ref: string): FanRef =>
   UUID.test(ref) ? { userIds: [ref], emails: [] } : { userIds: [], emails: [ref] };
 
 /** What a fan sees as the other side of a platform movement. */

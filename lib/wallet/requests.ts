@@ -82,10 +82,16 @@ export const payRequest = async (sql: Tx, userId: string, id: string): Promise<M
     { account: mine, amount: -request.amount, type: 'request_paid', counterparty: theirs, metadata },
     { account: theirs, amount: request.amount, type: 'request_received', counterparty: mine, metadata },
   ]);
-  await sql`
-    update money_requests set status = 'paid', transfer_id = ${posted[0]!.transfer_id}, settled_at = now()
-    where id = ${id}`;
-  return toView((await findRequest(sql, id, userId))!);
+  return settle(sql, request, 'paid', posted[0]!.transfer_id);
+};
+
+/** Records how a pending request ended; its view is the row already read, updated. */
+const settle = async (sql: Tx, request: RequestRow, status: 'paid' | 'declined' | 'cancelled', transferId: string | null = null) => {
+  const [row] = await sql<{ settled_at: Date }[]>`
+    update money_requests set status = ${status}, transfer_id = ${transferId}, settled_at = now()
+    where id = ${request.id}
+    returning settled_at`;
+  return toView({ ...request, status, settled_at: row!.settled_at });
 };
 
 const ensurePending = (request: RequestRow) => {
@@ -100,8 +106,7 @@ export const closeRequest = (userId: string, id: string, as: 'declined' | 'cance
     const role = as === 'declined' ? request?.payer_id : request?.requester_id;
     if (!request || role !== userId) throw notFound(`No such request for you to ${as === 'declined' ? 'decline' : 'cancel'}.`);
     ensurePending(request);
-    await sql`update money_requests set status = ${as}, settled_at = now() where id = ${id}`;
-    return toView((await findRequest(sql, id, userId))!);
+    return settle(sql, request, as);
   });
 
 /** Incoming (to pay) or outgoing (asked), newest first. */
@@ -109,12 +114,16 @@ export const listRequests = async (userId: string, filter: RequestsFilter) => {
   const sql = db();
   const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
   const status = filter.status;
+  // Expired is a pending request past its date, and pending one that is not.
+  const byStatus =
+    status === undefined ? sql``
+    : status === 'expired' ? sql`and r.status = 'pending' and r.expires_at <= now()`
+    : status === 'pending' ? sql`and r.status = 'pending' and r.expires_at > now()`
+    : sql`and r.status = ${status}`;
   const rows = await sql<RequestRow[]>`
     ${selectRequests(sql)}
     where ${filter.direction === 'incoming' ? sql`r.payer_id` : sql`r.requester_id`} = ${userId}
-      ${status === 'expired' ? sql`and r.status = 'pending' and r.expires_at <= now()` : sql``}
-      ${status === 'pending' ? sql`and r.status = 'pending' and r.expires_at > now()` : sql``}
-      ${status && status !== 'expired' && status !== 'pending' ? sql`and r.status = ${status}` : sql``}
+      ${byStatus}
       ${after ? sql`and (r.created_at, r.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
     order by r.created_at desc, r.id desc
     limit ${filter.limit + 1}`;

@@ -1,7 +1,7 @@
 import type { Tx } from '../db';
 import { notFound, refused } from '../http/problem';
 import { display, euros } from '../money';
-import { fanRef } from './accounts';
+import { fanRef, type FanRef } from './accounts';
 import { entryOf, lockAccounts, post, type Account } from './ledger';
 import type { TransferInput, TransferView } from './schemas';
 
@@ -13,9 +13,8 @@ export const checkTransferAmount = (amount: number): void => {
   }
 };
 
-/** Splits the rows found for "me and the fan named `other`", with the refusals every lookup shares. */
-const pair = <T extends { email: string | null }>(rows: T[], idOf: (row: T) => string | null, userId: string, other: string) => {
-  const ref = fanRef(other);
+/** Splits the rows found for "me and the fan named by `ref`", with the refusals every lookup shares. */
+const pair = <T extends { email: string | null }>(rows: T[], idOf: (row: T) => string | null, userId: string, ref: FanRef) => {
   const mine = rows.find((row) => idOf(row) === userId)!;
   if (ref.userIds.includes(userId) || ref.emails.includes(mine.email!)) {
     throw refused('self-transfer', 'You cannot send money to, or request it from, yourself.');
@@ -28,7 +27,7 @@ const pair = <T extends { email: string | null }>(rows: T[], idOf: (row: T) => s
 /** Locks the signed-in fan's wallet and the other fan's, named by id or email. */
 export const lockPair = async (sql: Tx, userId: string, other: string): Promise<{ mine: Account; theirs: Account }> => {
   const ref = fanRef(other);
-  return pair(await lockAccounts(sql, { userIds: [userId, ...ref.userIds], emails: ref.emails }), (a) => a.user_id, userId, other);
+  return pair(await lockAccounts(sql, { userIds: [userId, ...ref.userIds], emails: ref.emails }), (a) => a.user_id, userId, ref);
 };
 
 /** The other fan, named by id or email, without locking anything. */
@@ -37,7 +36,7 @@ export const findFan = async (sql: Tx, userId: string, other: string): Promise<{
   const rows = await sql<{ id: string; email: string; name: string }[]>`
     select id, email, name from users
     where id = any(${[userId, ...ref.userIds]}::uuid[]) or email = any(${ref.emails}::text[])`;
-  return pair(rows, (u) => u.id, userId, other).theirs;
+  return pair(rows, (u) => u.id, userId, ref).theirs;
 };
 
 export const transfer = async (sql: Tx, userId: string, input: TransferInput): Promise<TransferView> => {
