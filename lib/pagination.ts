@@ -1,4 +1,5 @@
 import { badRequest } from './http/problem';
+import { isUuid } from './ids';
 
 /**
  * Opaque keyset cursors: the sort key of the last row handed out, as
@@ -11,7 +12,7 @@ const PARTS = {
   seq: (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0,
   timestamp: (v: unknown): v is string =>
     typeof v === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(v),
-  uuid: (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v),
+  uuid: isUuid,
 };
 type Part = keyof typeof PARTS;
 type Key<S extends readonly Part[]> = { [I in keyof S]: S[I] extends 'seq' ? number : string };

@@ -2,13 +2,13 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { config } from '../config';
 import { unauthorized } from '../http/problem';
+import { isUuid } from '../ids';
 import type { AuthUser } from '../http/route';
 
 export const ISSUER = 'paiecashfan-api';
 export const AUDIENCE = 'paiecashfan-app';
 export const ACCESS_TOKEN_TTL = 15 * 60;
 const ALGORITHM = 'HS256';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let secret: { raw: string; key: Uint8Array } | undefined;
 const key = (): Uint8Array => {
@@ -44,7 +44,7 @@ export const verifyAccessToken = async (token: string): Promise<AuthUser> => {
       requiredClaims: ['sub', 'exp', 'iat'],
       clockTolerance: 5,
     });
-    if (!payload.sub || !UUID.test(payload.sub)) throw unauthorized('The access token is invalid.');
+    if (!isUuid(payload.sub)) throw unauthorized('The access token is invalid.');
     return { id: payload.sub };
   } catch (error) {
     if (error instanceof errors.JOSEError) {

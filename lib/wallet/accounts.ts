@@ -1,16 +1,15 @@
 import { cached, keys } from '../cache';
 import { db } from '../db';
+import { isUuid } from '../ids';
 import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
 import type { BalanceView, EntryType, EntryView, TransactionsFilter } from './schemas';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type FanRef = { userIds: string[]; emails: string[] };
 
 /** `to` / `from` name a fan by user id or by email. */
 export const fanRef = (ref: string): FanRef =>
-  UUID.test(ref) ? { userIds: [ref], emails: [] } : { userIds: [], emails: [ref] };
+  isUuid(ref) ? { userIds: [ref], emails: [] } : { userIds: [], emails: [ref] };
 
 /** What a fan sees as the other side of a platform movement. */
 export const SYSTEM_NAMES: Record<string, string> = {
