@@ -4,7 +4,7 @@
  * token, `Upstash-Encoding: base64` answers and errors as `{error}`. It fronts
  * a real Redis when one answers, else an in-memory one (ioredis-mock).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -13,17 +13,39 @@ type Command = Array<string | number>;
 type Client = Record<string, (...args: unknown[]) => Promise<unknown>> & {
   multi(commands: string[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
   quit(): Promise<unknown>;
+  disconnect(): void;
 };
 
-export type RedisBridge = { url: string; token: string; backend: 'redis' | 'memory'; close(): Promise<void> };
+export type RedisBridge = {
+  url: string;
+  token: string;
+  backend: 'redis' | 'memory';
+  /** The bridge's client name on a real Redis (`CLIENT LIST`), so an operator or a drill can find its connection. */
+  clientName: string;
+  close(): Promise<void>;
+};
 
-const connect = async (redisUrl: string | undefined): Promise<{ client: Client; backend: 'redis' | 'memory' }> => {
+/** After a drop or a restart, try again soon, then every 2 s at most, for as long as the bridge runs. */
+export const reconnectDelay = (attempt: number): number => Math.min(100 * 2 ** (attempt - 1), 2000);
+
+const connect = async (redisUrl: string | undefined, clientName: string): Promise<{ client: Client; backend: 'redis' | 'memory' }> => {
   if (redisUrl) {
-    const real = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    let connected = false;
+    const real = new Redis(redisUrl, {
+      lazyConnect: true,
+      connectTimeout: 1000,
+      // A Redis that is not there at start is not waited for: the bridge falls back to memory.
+      retryStrategy: (attempt) => (connected ? reconnectDelay(attempt) : null),
+      // While Redis is away a command fails at once (the API then reads Postgres) instead of queueing.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: clientName,
+    });
     real.on('error', () => {});
     try {
       await real.connect();
       await real.ping();
+      connected = true;
       return { client: real as unknown as Client, backend: 'redis' };
     } catch {
       real.disconnect();
@@ -83,7 +105,8 @@ const isCommand = (value: unknown): value is Command =>
 
 export const startRedisBridge = async (options: { port?: number; token?: string; redisUrl?: string } = {}): Promise<RedisBridge> => {
   const token = options.token ?? 'local-dev-token';
-  const { client, backend } = await connect(options.redisUrl);
+  const clientName = `paiecashfan-bridge-${randomBytes(4).toString('hex')}`;
+  const { client, backend } = await connect(options.redisUrl, clientName);
   const run = runner(client);
 
   const answer = async (req: IncomingMessage): Promise<[number, unknown]> => {
@@ -136,10 +159,12 @@ export const startRedisBridge = async (options: { port?: number; token?: string;
     url: `http://127.0.0.1:${port}`,
     token,
     backend,
+    clientName,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await client.quit().catch(() => {});
+      // While Redis is away QUIT cannot be sent; disconnecting also stops the reconnect attempts.
+      await client.quit().catch(() => client.disconnect());
     },
   };
 };
