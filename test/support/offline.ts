@@ -28,6 +28,12 @@ export type Offline = {
 };
 
 export type OfflineOptions = {
+  /**
+   * `npm run dev` (starting its own Redis bridge and migrating the database
+   * first), where a test is about the dev server itself; else serverless
+   * offline alone.
+   */
+  viaDev?: boolean;
   /** Added to (and overriding) process.env for the child. */
   env?: Record<string, string | undefined>;
   /** How long to wait for GET `readyPath` to answer, in ms. */
@@ -64,16 +70,19 @@ export const startOffline = async (options: OfflineOptions = {}): Promise<Offlin
   };
   const output = () => lines.join('\n');
 
+  const flags = [
+    '--host', '127.0.0.1',
+    '--httpPort', String(http),
+    '--lambdaPort', String(lambda),
+    '--websocketPort', String(websocket),
+    '--noSponsor',
+  ];
+  const [command, args] = options.viaDev
+    ? ['npm', ['run', 'dev', '--', ...flags]]
+    : [join(root, 'node_modules/.bin/serverless'), ['offline', 'start', ...flags]];
   const child: ChildProcess = spawn(
-    join(root, 'node_modules/.bin/serverless'),
-    [
-      'offline', 'start',
-      '--host', '127.0.0.1',
-      '--httpPort', String(http),
-      '--lambdaPort', String(lambda),
-      '--websocketPort', String(websocket),
-      '--noSponsor',
-    ],
+    command,
+    args,
     { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, ESBUILD_WORK_FOLDER: workFolder } },
   );
   child.stdout!.on('data', keep);

@@ -1,0 +1,319 @@
+/**
+ * The fault drill: many fans move money at once, each request with its own
+ * Idempotency-Key and retried with that key while it gets a 5xx, 409, 429 or
+ * a dropped connection (as a careful client does), while the database
+ * connections are cut and Redis stalls and drops its clients. Then the books
+ * are checked in Postgres: every key settled exactly once, every balance is
+ * its start plus what the final answers say, the ledger sums to zero.
+ *
+ * The same drill runs in-process through the handlers and over HTTP through
+ * `npm run dev`; only `send` differs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { expect } from 'vitest';
+import { signAccessToken } from '../../lib/auth/tokens';
+import { cutDatabase, dropBridgeClients, stallRedis } from './faults';
+
+export type DrillRequest = { method: 'GET' | 'POST'; path: string; token?: string; key?: string; body?: unknown };
+export type DrillAnswer = { status: number; body: any; replayed: boolean };
+/** One request; rejects when the connection itself fails. */
+export type Send = (request: DrillRequest) => Promise<DrillAnswer>;
+
+export type DrillOptions = {
+  send: Send;
+  /** Where the drill sets up its fans and checks the books, and whose sessions it cuts. */
+  databaseUrl: string;
+  /** The Redis behind the API's REST bridge; without it the Redis faults are skipped. */
+  redis?: { admin: Redis; clientName?: string };
+  fans?: number;
+  concurrency?: number;
+  /** How long the drill goes on moving money after the last fault. */
+  calmAfterMs?: number;
+};
+
+type Fan = { id: string; token: string };
+type Op =
+  | { kind: 'transfer'; from: Fan; to: Fan; amount: number }
+  | { kind: 'deposit'; fan: Fan; amount: number }
+  | { kind: 'pay'; payer: Fan; requester: Fan; requestId: string; amount: number };
+
+type Sample = { at: number; status: number };
+
+export type DrillReport = {
+  ops: number;
+  succeeded: number;
+  refused: number;
+  unsettled: number;
+  retries: number;
+  replayed: number;
+  faults: string[];
+  /** Database sessions terminated by each cut. */
+  cuts: number[];
+  /** Status → count, for answers during the fault window and outside it (0 = dropped connection). */
+  during: Record<number, number>;
+  outside: Record<number, number>;
+  /** What the books say; the drill passes when each holds. */
+  checks: {
+    balancesMatchAnswers: boolean;
+    transfersMatchSuccesses: boolean;
+    keysSettledOnce: boolean;
+    ledgerSumsToZero: boolean;
+    balancesMatchEntries: boolean;
+    noFanBelowZero: boolean;
+    healthyAfter: boolean;
+  };
+  mismatches: string[];
+};
+
+/** What a careful client retries with the same key; anything else is the request's final answer. */
+const RETRYABLE = new Set([0, 409, 429, 500, 502, 503, 504]);
+/** The only answers a request may get while faults are under way, besides its final one. */
+const DURING_FAULTS = new Set([0, 409, 429, 503]);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const cents = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
+
+const settle = async (send: Send, request: DrillRequest, samples: Sample[], deadline: number) => {
+  for (let attempt = 0; ; attempt++) {
+    const answer = await send(request).catch((): DrillAnswer => ({ status: 0, body: undefined, replayed: false }));
+    samples.push({ at: Date.now(), status: answer.status });
+    if (!RETRYABLE.has(answer.status) || Date.now() > deadline) return { answer, attempts: attempt + 1 };
+    await sleep(Math.min(50 * 2 ** attempt, 500) * (0.5 + Math.random()));
+  }
+};
+
+const setUp = async (sql: postgres.Sql, send: Send, count: number) => {
+  const fans: Fan[] = [];
+  for (let i = 0; i < count; i++) {
+    const [{ id }] = (await sql`
+      insert into users (email, password, name) values (${`drill.${randomUUID()}@example.test`}, '!', ${`Drill fan ${i}`})
+      returning id`) as unknown as [{ id: string }];
+    await sql`insert into wallets (user_id) values (${id})`;
+    fans.push({ id, token: await signAccessToken(id) });
+  }
+  const must = async (request: DrillRequest, expected: number) => {
+    const answer = await send(request);
+    if (answer.status !== expected) throw new Error(`drill set-up: ${request.path} answered ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  for (const fan of fans) {
+    await must({ method: 'POST', path: '/api/wallet/deposit', token: fan.token, key: randomUUID(), body: { amount: 50_000, method: 'card' } }, 201);
+  }
+  // Each fan asks the next one for money three times; paying those is part of the drill.
+  const pays: Op[] = [];
+  for (const [i, requester] of fans.entries()) {
+    const payer = fans[(i + 1) % fans.length]!;
+    for (let n = 0; n < 3; n++) {
+      const amount = cents(100, 900);
+      const request = await must({ method: 'POST', path: '/api/wallet/requests', token: requester.token, body: { from: payer.id, amount } }, 201);
+      pays.push({ kind: 'pay', payer, requester, requestId: request.id, amount });
+    }
+  }
+  return { fans, pays };
+};
+
+const requestOf = (op: Op): DrillRequest => {
+  const key = randomUUID();
+  switch (op.kind) {
+    case 'transfer':
+      return { method: 'POST', path: '/api/wallet/transfers', token: op.from.token, key, body: { to: op.to.id, amount: op.amount } };
+    case 'deposit':
+      return { method: 'POST', path: '/api/wallet/deposit', token: op.fan.token, key, body: { amount: op.amount, method: 'card' } };
+    case 'pay':
+      return { method: 'POST', path: `/api/wallet/requests/${op.requestId}/pay`, token: op.payer.token, key };
+  }
+};
+
+/** What a successful op moved, per fan. */
+const effects = (op: Op): Array<[string, number]> => {
+  switch (op.kind) {
+    case 'transfer':
+      return [[op.from.id, -op.amount], [op.to.id, op.amount]];
+    case 'deposit':
+      return [[op.fan.id, op.amount]];
+    case 'pay':
+      return [[op.payer.id, -op.amount], [op.requester.id, op.amount]];
+  }
+};
+
+export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
+  const { send } = options;
+  const sql = postgres(options.databaseUrl, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } });
+  try {
+    const { fans, pays } = await setUp(sql, send, options.fans ?? 16);
+    const ids = fans.map((f) => f.id);
+    const startBalances = new Map(
+      (await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`).map(
+        (r) => [r.user_id, Number(r.balance)],
+      ),
+    );
+    const [{ t0 }] = (await sql`select now() as t0`) as unknown as [{ t0: Date }];
+
+    // The fault schedule, running beside the load.
+    const faults: string[] = [];
+    const cuts: number[] = [];
+    const cut = async () => {
+      cuts.push(await cutDatabase(options.databaseUrl));
+      faults.push(`cut ${cuts.at(-1)} database sessions`);
+    };
+    let window: [number, number] = [Infinity, Infinity];
+    let faultsDone = false;
+    const schedule = (async () => {
+      await sleep(300);
+      window = [Date.now(), Infinity];
+      await cut();
+      await sleep(500);
+      if (options.redis) {
+        await stallRedis(options.redis.admin, 1500);
+        faults.push('stalled Redis 1.5 s');
+        await sleep(300);
+        faults.push(`dropped ${await dropBridgeClients(options.redis.admin, options.redis.clientName)} Redis bridge clients`);
+        await sleep(500);
+      }
+      await cut();
+      // Reconnecting (pool, bridge) takes a moment; answers after this must all be final.
+      await sleep(1500);
+      window = [window[0], Date.now()];
+      faultsDone = true;
+    })();
+
+    const samples: Sample[] = [];
+    const outcomes: Array<{ op: Op; answer: DrillAnswer; attempts: number }> = [];
+    const payQueue = [...pays].sort(() => Math.random() - 0.5);
+    let calmSince: number | undefined;
+    const nextOp = (): Op | undefined => {
+      if (faultsDone) calmSince ??= Date.now();
+      if (calmSince !== undefined && Date.now() - calmSince > (options.calmAfterMs ?? 1500)) return undefined;
+      const roll = Math.random();
+      if (roll < 0.15 && payQueue.length) return payQueue.pop();
+      if (roll < 0.3) return { kind: 'deposit', fan: pick(fans), amount: cents(500, 1500) };
+      const from = pick(fans);
+      return { kind: 'transfer', from, to: pick(fans.filter((f) => f !== from)), amount: cents(100, 1000) };
+    };
+    const deadline = Date.now() + 60_000;
+    const worker = async () => {
+      for (let op = nextOp(); op; op = nextOp()) {
+        const { answer, attempts } = await settle(send, requestOf(op), samples, deadline);
+        outcomes.push({ op, answer, attempts });
+      }
+    };
+    await Promise.all([schedule, ...Array.from({ length: options.concurrency ?? 12 }, worker)]);
+
+    const succeeded = outcomes.filter((o) => o.answer.status === 200 || o.answer.status === 201);
+    const refused = outcomes.filter((o) => o.answer.status === 422);
+    const unsettled = outcomes.filter((o) => !succeeded.includes(o) && !refused.includes(o));
+
+    const expected = new Map(startBalances);
+    for (const { op } of succeeded) for (const [id, delta] of effects(op)) expected.set(id, expected.get(id)! + delta);
+    const finals = await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`;
+    const mismatches = finals
+      .filter((r) => Number(r.balance) !== expected.get(r.user_id))
+      .map((r) => `fan ${r.user_id}: balance ${r.balance}, answers say ${expected.get(r.user_id)}`);
+
+    const [books] = await sql<{ transfers: bigint; keys: bigint; unbalanced: bigint; total: bigint; drifted: bigint; negative: bigint }[]>`
+      select
+        (select count(distinct transfer_id) from transactions where user_id = any(${ids}::uuid[]) and created_at >= ${t0}) as transfers,
+        (select count(*) from idempotency_keys where user_id = any(${ids}::uuid[]) and created_at >= ${t0} and status is not null) as keys,
+        (select count(*) from (select transfer_id from transactions group by transfer_id having sum(amount) <> 0) u) as unbalanced,
+        (select coalesce(sum(amount), 0) from transactions) as total,
+        (select count(*) from wallets w
+           where w.balance <> (select coalesce(sum(amount), 0) from transactions t where t.wallet_id = w.id)) as drifted,
+        (select count(*) from wallets where user_id is not null and balance < 0) as negative`;
+
+    let healthyAfter = false;
+    for (let i = 0; i < 40 && !healthyAfter; i++) {
+      const health = await send({ method: 'GET', path: '/api/health' }).catch(() => undefined);
+      healthyAfter = health?.status === 200 && health.body?.status === 'healthy';
+      if (!healthyAfter) await sleep(250);
+    }
+
+    const tally = (inside: boolean) => {
+      const counts: Record<number, number> = {};
+      for (const s of samples) {
+        if ((s.at >= window[0] && s.at <= window[1]) === inside) counts[s.status] = (counts[s.status] ?? 0) + 1;
+      }
+      return counts;
+    };
+    return {
+      ops: outcomes.length,
+      succeeded: succeeded.length,
+      refused: refused.length,
+      unsettled: unsettled.length,
+      retries: outcomes.reduce((n, o) => n + o.attempts - 1, 0),
+      replayed: outcomes.filter((o) => o.answer.replayed).length,
+      faults,
+      cuts,
+      during: tally(true),
+      outside: tally(false),
+      checks: {
+        balancesMatchAnswers: mismatches.length === 0,
+        transfersMatchSuccesses: Number(books!.transfers) === succeeded.length,
+        keysSettledOnce: Number(books!.keys) === succeeded.length + refused.length,
+        ledgerSumsToZero: Number(books!.unbalanced) === 0 && Number(books!.total) === 0,
+        balancesMatchEntries: Number(books!.drifted) === 0,
+        noFanBelowZero: Number(books!.negative) === 0,
+        healthyAfter,
+      },
+      mismatches,
+    };
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+};
+
+/**
+ * The COMMIT of a payment reaches Postgres but its answer is lost on the
+ * way back (`loseNextCommitAnswer` arms a proxy that cuts the connection right
+ * then). The client sees a failure; its retry with the same key must replay
+ * the stored outcome and move nothing more.
+ */
+export const lostCommitAnswer = async (options: { send: Send; databaseUrl: string; loseNextCommitAnswer: () => Promise<void> }) => {
+  const { send } = options;
+  const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const { fans } = await setUp(sql, send, 2);
+    const [payer, payee] = fans as [Fan, Fan];
+    const request: DrillRequest = { method: 'POST', path: '/api/wallet/transfers', token: payer.token, key: randomUUID(), body: { to: payee.id, amount: 1234 } };
+    const balances = async () =>
+      (await sql`select user_id, balance from wallets where user_id = any(${[payer.id, payee.id]}::uuid[]) order by user_id = ${payer.id} desc`).map(
+        (r) => Number(r.balance),
+      );
+    const before = await balances();
+    const cut = options.loseNextCommitAnswer();
+    const first = await send(request).catch((): DrillAnswer => ({ status: 0, body: undefined, replayed: false }));
+    await cut;
+    const retried = await send(request);
+    const again = await send(request);
+    const [{ transfers }] = (await sql`
+      select count(*)::int as transfers from transactions where user_id = ${payer.id} and type = 'send'`) as unknown as [{ transfers: number }];
+    return { first, retried, again, before, after: await balances(), transfers };
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+};
+
+const FINAL = new Set([200, 201, 422]);
+
+/** The drill's verdict: the books hold, every op settled, and no answer but 503, 409 or 429 came from the faults. */
+export const expectDrillHeld = (report: DrillReport, context = '') => {
+  expect(report.checks, context).toEqual(Object.fromEntries(Object.keys(report.checks).map((name) => [name, true])));
+  expect(report.mismatches).toEqual([]);
+  expect(report.unsettled).toBe(0);
+  const statuses = (counts: Record<number, number>) => Object.keys(counts).map(Number);
+  expect(statuses(report.during).filter((s) => !FINAL.has(s) && !DURING_FAULTS.has(s)), 'answers during the faults').toEqual([]);
+  expect(statuses(report.outside).filter((s) => !FINAL.has(s)), 'answers outside the faults').toEqual([]);
+  // Each cut found sessions to cut (whether a request was on one at that instant is chance).
+  expect(report.cuts.every((n) => n > 0), report.faults.join('; ')).toBe(true);
+};
+
+/** The lost answer was a 503; the retries replayed one movement of 12.34. */
+export const expectReplayedOnce = (seen: Awaited<ReturnType<typeof lostCommitAnswer>>) => {
+  expect(seen.first.status).toBe(503);
+  expect(seen.retried).toMatchObject({ status: 201, replayed: true, body: { amount: 1234 } });
+  expect(seen.again).toEqual(seen.retried);
+  expect(seen.after).toEqual([seen.before[0]! - 1234, seen.before[1]! + 1234]);
+  expect(seen.transfers).toBe(1);
+};
