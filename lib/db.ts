@@ -72,23 +72,13 @@ export const pgCode = (error: unknown): string | undefined =>
 const MAX_ATTEMPTS = 4;
 
 /**
- * Runs `fn` in one transaction. Serialization failures and deadlocks are
- * retried a bounded number of times with jitter; `afterCommit` callbacks run
- * only once the commit has succeeded, so a cache is never cleared for a write
- * that did not happen.
+ * Runs `fn` again, a bounded number of times with jitter, when Postgres
+ * chose it as the victim of a serialization failure or a deadlock.
  */
-export const tx = async <T>(fn: (sql: Tx) => Promise<T>): Promise<T> => {
+export const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
   for (let attempt = 1; ; attempt++) {
-    const pending: Array<() => Promise<unknown> | unknown> = [];
     try {
-      const result = (await db().begin(async (sql) => {
-        const t = sql as Tx;
-        t.afterCommit = (cb) => void pending.push(cb);
-        if (config.dbBehindPooler()) await setLocalTimeouts(t);
-        return fn(t);
-      })) as T;
-      for (const cb of pending) await cb();
-      return result;
+      return await fn();
     } catch (error) {
       const code = pgCode(error);
       if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw error;
@@ -97,6 +87,24 @@ export const tx = async <T>(fn: (sql: Tx) => Promise<T>): Promise<T> => {
     }
   }
 };
+
+/**
+ * Runs `fn` in one transaction, retried as `retrying` says; `afterCommit`
+ * callbacks run only once the commit has succeeded, so a cache is never
+ * cleared for a write that did not happen.
+ */
+export const tx = <T>(fn: (sql: Tx) => Promise<T>): Promise<T> =>
+  retrying(async () => {
+    const pending: Array<() => Promise<unknown> | unknown> = [];
+    const result = (await db().begin(async (sql) => {
+      const t = sql as Tx;
+      t.afterCommit = (cb) => void pending.push(cb);
+      if (config.dbBehindPooler()) await setLocalTimeouts(t);
+      return fn(t);
+    })) as T;
+    for (const cb of pending) await cb();
+    return result;
+  });
 
 /** Behind a transaction pooler the server connection is shared: settings last one transaction. */
 const setLocalTimeouts = (sql: Tx) => {

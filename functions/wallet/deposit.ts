@@ -2,4 +2,4 @@ import { api } from '../../lib/http/api';
 import { deposit as topUp } from '../../lib/wallet/deposits';
 import { deposit } from '../../lib/wallet/routes';
 
-export const handler = api(deposit, async ({ sql, user, body }) => ({ status: 201, body: await topUp(sql, user.id, body) }));
+export const handler = api(deposit, ({ claim, body }) => topUp(claim, body));

@@ -2,4 +2,4 @@ import { api } from '../../lib/http/api';
 import { transfer } from '../../lib/wallet/routes';
 import { transfer as pay } from '../../lib/wallet/transfers';
 
-export const handler = api(transfer, async ({ sql, user, body }) => ({ status: 201, body: await pay(sql, user.id, body) }));
+export const handler = api(transfer, ({ claim, body }) => pay(claim, body));

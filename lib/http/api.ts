@@ -3,7 +3,7 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { config } from '../config';
 import { authenticate } from './authenticate';
-import { checkKey, idempotent, serialize } from './idempotency';
+import { checkKey, fingerprintOf, serialize } from './idempotency';
 import { jsonBody } from './json-body';
 import { problems } from './problems';
 import { requestContext } from './request-context';
@@ -30,9 +30,9 @@ export const envelope = () =>
 
 /**
  * The one middy stack every endpoint is built with: the envelope, then auth,
- * the JSON body and validation before the handler; for routes that move
- * money or stock, the handler runs in the transaction that records its
- * idempotent outcome.
+ * the JSON body and validation before the handler; routes that move money
+ * or stock hand the handler the claim on their Idempotency-Key, which the
+ * movement settles in its own transaction.
  */
 export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Promise<Reply>) => {
   const run = async (event: Event, { http: state }: HttpContext): Promise<Result> => {
@@ -44,24 +44,18 @@ export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Pro
         ip: event.requestContext?.http?.sourceIp ?? 'unknown',
         userAgent: header(event, 'user-agent'),
       },
-    };
-    if (!route.idempotent) {
-      const reply = await handler({ ...input, sql: undefined } as Input<R>);
-      return respond(reply.status, serialize(reply.body), 'application/json', reply.headers);
-    }
-    const outcome = await idempotent(
-      {
-        userId: state.user!.id,
-        key: checkKey(header(event, 'idempotency-key')),
-        method: route.method,
-        path: event.rawPath,
-        body: input.body,
-      },
-      (sql) => handler({ ...input, sql } as Input<R>),
-    );
-    // A stored outcome of 4xx is always a refusal's problem.
-    const type = outcome.status >= 400 ? 'application/problem+json' : 'application/json';
-    return respond(outcome.status, outcome.body, type, outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {});
+      claim: route.idempotent
+        ? {
+            userId: state.user!.id,
+            key: checkKey(header(event, 'idempotency-key')),
+            fingerprint: fingerprintOf(route.method, event.rawPath, state.input!.body),
+          }
+        : undefined,
+    } as Input<R>;
+    const reply = await handler(input);
+    const type = reply.problem ? 'application/problem+json' : 'application/json';
+    const headers = reply.replayed ? { ...reply.headers, 'Idempotent-Replayed': 'true' } : reply.headers;
+    return respond(reply.status, reply.raw ?? serialize(reply.body), type, headers);
   };
 
   return envelope()

@@ -1,5 +1,5 @@
 import type { $ZodType, output } from 'zod/v4/core';
-import type { Tx } from '../db';
+import type { Claim } from './idempotency';
 
 /** Query strings and path parameters arrive as flat string maps. */
 type ObjectSchema = $ZodType<unknown, Record<string, unknown>>;
@@ -19,7 +19,7 @@ export type Route = {
   summary: string;
   tags: readonly string[];
   auth: Auth;
-  /** Moves money or stock: requires `Idempotency-Key`, runs in one transaction. */
+  /** Moves money or stock: requires `Idempotency-Key`, whose claim the handler passes to its movement. */
   idempotent?: boolean;
   body?: $ZodType;
   query?: ObjectSchema;
@@ -38,9 +38,19 @@ export type Input<R extends Route> = {
   query: Parsed<R['query']>;
   params: Parsed<R['params']>;
   user: R['auth'] extends 'required' ? AuthUser : AuthUser | undefined;
-  /** The transaction that also records the idempotent outcome. */
-  sql: R['idempotent'] extends true ? Tx : undefined;
+  /** The request's claim on its Idempotency-Key, settled by the movement it makes. */
+  claim: R['idempotent'] extends true ? Claim : undefined;
   request: { id: string; ip: string; userAgent: string | undefined };
 };
 
-export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+export type Reply = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The body is a problem: a refusal answered rather than thrown (a movement's, stored). */
+  problem?: boolean;
+  /** The stored outcome of an earlier request with the same Idempotency-Key. */
+  replayed?: boolean;
+  /** A body sent as these exact bytes (an outcome stored already rendered). */
+  raw?: string;
+};

@@ -1,11 +1,14 @@
 import { db, tx, type Tx } from '../db';
-import { conflict, notFound, refused } from '../http/problem';
+import type { Claim } from '../http/idempotency';
+import { conflict, notFound } from '../http/problem';
+import type { Reply } from '../http/route';
 import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
-import { post } from './ledger';
-import type { MoneyRequestView, RequestInput, RequestsFilter } from './schemas';
 import { consume } from '../rate-limit';
-import { checkTransferAmount, findFan, lockPair } from './transfers';
+import { answer, iso, movement } from './movement';
+import { requestExpired, walletRefusals } from './refusals';
+import type { MoneyRequestView, RequestInput, RequestsFilter } from './schemas';
+import { checkTransferAmount, findFan } from './transfers';
 
 type RequestRow = {
   id: string;
@@ -17,12 +20,11 @@ type RequestRow = {
   requester_name: string;
   payer_id: string;
   payer_name: string;
-  created_at: Date;
-  expires_at: Date;
-  settled_at: Date | null;
-  expired: boolean;
-  /** created_at at full microsecond precision, for keyset cursors (a JS Date keeps only ms). */
-  created_key: string;
+  /** Dates as read by postgres.js, or as written into a stored outcome's jsonb. */
+  created_at: Date | string;
+  expires_at: Date | string;
+  settled_at: Date | string | null;
+  expired?: boolean;
 };
 
 const toView = (r: RequestRow): MoneyRequestView => ({
@@ -35,9 +37,9 @@ const toView = (r: RequestRow): MoneyRequestView => ({
   status: r.status === 'pending' && r.expired ? 'expired' : r.status,
   requester: { id: r.requester_id, name: r.requester_name },
   payer: { id: r.payer_id, name: r.payer_name },
-  created_at: r.created_at.toISOString(),
-  expires_at: r.expires_at.toISOString(),
-  settled_at: r.settled_at?.toISOString() ?? null,
+  created_at: iso(r.created_at),
+  expires_at: iso(r.expires_at),
+  settled_at: r.settled_at === null ? null : iso(r.settled_at),
 });
 
 const selectRequests = (sql: Tx | ReturnType<typeof db>) => sql`
@@ -71,24 +73,16 @@ const findRequest = async (sql: Tx, id: string, userId: string, lock = false): P
   return row;
 };
 
-/** Only the payer pays, once, and only while the request is pending. */
-export const payRequest = async (sql: Tx, userId: string, id: string): Promise<MoneyRequestView> => {
-  const request = await findRequest(sql, id, userId, true);
-  if (!request || request.payer_id !== userId) throw notFound('No such request for you to pay.');
-  ensurePending(request);
-  const { mine, theirs } = await lockPair(sql, userId, request.requester_id);
-  const metadata = { request_id: id, ...(request.note ? { note: request.note } : {}) };
-  const posted = await post(sql, 'request_payment', [
-    { account: mine, amount: -request.amount, type: 'request_paid', counterparty: theirs, metadata },
-    { account: theirs, amount: request.amount, type: 'request_received', counterparty: mine, metadata },
-  ]);
-  return settle(sql, request, 'paid', posted[0]!.transfer_id);
+/** Only the payer pays, once, and only while the request is pending (migration 003's money_request_pay). */
+export const payRequest = async (claim: Claim, id: string): Promise<Reply> => {
+  const settled = await movement<{ request: RequestRow }>(claim, (sql, c) => sql`select money_request_pay(${c}, ${id}) as outcome`);
+  return answer(settled, walletRefusals, ({ request }) => toView(request));
 };
 
 /** Records how a pending request ended; its view is the row already read, updated. */
-const settle = async (sql: Tx, request: RequestRow, status: 'paid' | 'declined' | 'cancelled', transferId: string | null = null) => {
+const settle = async (sql: Tx, request: RequestRow, status: 'declined' | 'cancelled') => {
   const [row] = await sql<{ settled_at: Date }[]>`
-    update money_requests set status = ${status}, transfer_id = ${transferId}, settled_at = now()
+    update money_requests set status = ${status}, settled_at = now()
     where id = ${request.id}
     returning settled_at`;
   return toView({ ...request, status, settled_at: row!.settled_at });
@@ -96,7 +90,7 @@ const settle = async (sql: Tx, request: RequestRow, status: 'paid' | 'declined' 
 
 const ensurePending = (request: RequestRow) => {
   if (request.status !== 'pending') throw conflict('request-settled', `This request is already ${request.status}.`);
-  if (request.expired) throw refused('request-expired', 'This request expired 7 days after it was made.');
+  if (request.expired) throw requestExpired();
 };
 
 /** Declined by the payer or cancelled by the requester, while pending. */
@@ -120,7 +114,8 @@ export const listRequests = async (userId: string, filter: RequestsFilter) => {
     : status === 'expired' ? sql`and r.status = 'pending' and r.expires_at <= now()`
     : status === 'pending' ? sql`and r.status = 'pending' and r.expires_at > now()`
     : sql`and r.status = ${status}`;
-  const rows = await sql<RequestRow[]>`
+  // created_at at full microsecond precision, for keyset cursors (a JS Date keeps only ms).
+  const rows = await sql<Array<RequestRow & { created_key: string }>>`
     ${selectRequests(sql)}
     where ${filter.direction === 'incoming' ? sql`r.payer_id` : sql`r.requester_id`} = ${userId}
       ${byStatus}

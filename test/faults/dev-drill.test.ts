@@ -77,7 +77,7 @@ describe('the fault drill through npm run dev', () => {
   }
 
   it('replays a payment whose COMMIT answer was lost, moving nothing more', async () => {
-    const seen = await lostCommitAnswer({ send: overHttp, databaseUrl: process.env.DATABASE_URL!, loseNextCommitAnswer: () => proxy.loseNextCommitAnswer() });
+    const seen = await lostCommitAnswer({ send: overHttp, databaseUrl: process.env.DATABASE_URL!, loseAnswer: (statement) => proxy.loseNextAnswer(statement) });
     expectReplayedOnce(seen);
     await alive();
   });

@@ -99,8 +99,8 @@ describe('a payment whose COMMIT answer is lost', () => {
     const databaseUrl = process.env.DATABASE_URL!;
     vi.stubEnv('DATABASE_URL', proxy.url);
     await closeDb();
-    const seen = await lostCommitAnswer({ send: inProcess, databaseUrl, loseNextCommitAnswer: () => proxy.loseNextCommitAnswer() });
-    expect(proxy.lostCommits()).toBe(1);
+    const seen = await lostCommitAnswer({ send: inProcess, databaseUrl, loseAnswer: (statement) => proxy.loseNextAnswer(statement) });
+    expect(proxy.lostAnswers()).toBe(1);
     expectReplayedOnce(seen);
   });
 });

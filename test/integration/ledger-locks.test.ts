@@ -1,5 +1,5 @@
 /**
- * lockAccounts under a queue of waiters, on a small table Postgres has no
+ * ledger_lock (migration 003) under a queue of waiters, on a small table Postgres has no
  * statistics for yet (a new deployment): it picked a hash semi-join there,
  * and re-checking a locked row that others had changed meanwhile dropped it
  * (74 of 480 locks in one run). Its own database, so the plan is that one.
@@ -7,8 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Tx } from '../../lib/db';
-import { lockAccounts } from '../../lib/wallet/ledger';
 import { dropDatabase, ensureDatabase } from '../../scripts/local-services';
 import { prepareDatabase } from '../../scripts/migrate';
 
@@ -35,7 +33,7 @@ it('returns the hot wallet to every one of 16 queued lockers', async () => {
     others.map(async (other) => {
       for (let i = 0; i < 30; i++) {
         await sql.begin(async (t) => {
-          const accounts = await lockAccounts(t as unknown as Tx, { userIds: [hot!, other] });
+          const accounts = await t<{ user_id: string }[]>`select * from ledger_lock(${[hot!, other]}::uuid[], '{}', '{}', 0)`;
           if (!accounts.some((a) => a.user_id === hot)) return void missing++;
           await t`
             update wallets w set balance = w.balance + d.amount

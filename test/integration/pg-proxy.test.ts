@@ -35,20 +35,20 @@ describe('pg proxy', () => {
         const insert = (n: number) => sql.begin((tx) => tx`insert into ${tx(table)} values (${n})`);
 
         for (const n of [1, 2, 3]) await insert(n);
-        expect(proxy.lostCommits()).toBe(0);
+        expect(proxy.lostAnswers()).toBe(0);
 
-        const lost = proxy.loseNextCommitAnswer();
+        const lost = proxy.loseNextAnswer();
         const error = await insert(4).then(() => undefined, (reason: unknown) => reason as { code?: string });
         await lost;
         expect(error?.code).toMatch(/^(CONNECTION_CLOSED|ECONNRESET)$/);
-        expect(proxy.lostCommits()).toBe(1);
+        expect(proxy.lostAnswers()).toBe(1);
         const rows = await direct<{ n: number }[]>`select n from ${direct(table)} order by n`;
         expect(rows.map((row) => row.n)).toEqual([1, 2, 3, 4]);
 
         await insert(5);
         const [total] = await direct<{ count: number }[]>`select count(*)::int as count from ${direct(table)}`;
         expect(total?.count).toBe(5);
-        expect(proxy.lostCommits()).toBe(1);
+        expect(proxy.lostAnswers()).toBe(1);
       } finally {
         await direct`drop table if exists ${direct(table)}`;
       }

@@ -265,12 +265,13 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
 };
 
 /**
- * The COMMIT of a payment reaches Postgres but its answer is lost on the
- * way back (`loseNextCommitAnswer` arms a proxy that cuts the connection right
- * then). The client sees a failure; its retry with the same key must replay
- * the stored outcome and move nothing more.
+ * A payment reaches Postgres and commits, but the answer is lost on the way
+ * back (`loseAnswer` arms a proxy in front of Postgres that cuts the API's
+ * connection right then, given the statement that commits a transfer). The
+ * client sees a failure; its retry with the same key must replay the stored
+ * outcome and move nothing more.
  */
-export const lostCommitAnswer = async (options: { send: Send; databaseUrl: string; loseNextCommitAnswer: () => Promise<void> }) => {
+export const lostCommitAnswer = async (options: { send: Send; databaseUrl: string; loseAnswer: (statement: RegExp) => Promise<void> }) => {
   const { send } = options;
   const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
   try {
@@ -282,7 +283,7 @@ export const lostCommitAnswer = async (options: { send: Send; databaseUrl: strin
         (r) => Number(r.balance),
       );
     const before = await balances();
-    const cut = options.loseNextCommitAnswer();
+    const cut = options.loseAnswer(/\bwallet_transfer\(/);
     const first = await send(request).catch((): DrillAnswer => ({ status: 0, body: undefined, replayed: false }));
     await cut;
     const retried = await send(request);

@@ -1,0 +1,95 @@
+import type { JSONValue, PendingQuery, Row } from 'postgres';
+import { invalidate, keys } from '../cache';
+import { config } from '../config';
+import { db, pgCode, retrying, type Sql } from '../db';
+import { KEY_TTL, type Claim } from '../http/idempotency';
+import { conflict, refused, type ProblemError } from '../http/problem';
+import type { Reply } from '../http/route';
+
+/**
+ * What a movement function of migration 003 answers: the stored outcome
+ * (fresh, or replayed for a retry), whose `result` is the movement's facts
+ * or a refusal's. A key stored before those functions keeps its rendered body.
+ */
+type Settled<R> = {
+  status: number;
+  result: R | Refusal;
+  fans?: string[];
+  replayed?: boolean;
+  reused?: boolean;
+  legacy_body?: string | null;
+};
+
+/** A refusal as stored: its slug and the figures its message needs. */
+export type Refusal = { refusal: string; [figure: string]: unknown };
+
+/** Turns a stored refusal back into its problem; each domain names its own. */
+export type Refusals = Record<string, (facts: Refusal) => ProblemError>;
+
+/** The claim as the movement functions take it: {user_id, key, fingerprint, ttl, lock_timeout}. */
+type ClaimParameter = ReturnType<Sql['json']>;
+
+/**
+ * The one primitive every money movement goes through (deposits, payments
+ * between fans, request payments, and each purchase): one statement calling
+ * the movement's function, which claims the key, locks, checks, posts the
+ * legs (and stock) and stores the outcome, all committed together. A key
+ * already settled answers its stored outcome, marked replayed; the same key
+ * with another request is 422. The caches of the fans whose wallets moved
+ * are cleared once the statement has committed.
+ *
+ * `call` builds the statement from the claim as the function takes it.
+ */
+export const movement = async <R>(claim: Claim, call: (sql: Sql, claim: ClaimParameter) => PendingQuery<Row[]>): Promise<Settled<R>> => {
+  const sql = db();
+  const asJson = sql.json({
+    user_id: claim.userId,
+    key: claim.key,
+    fingerprint: claim.fingerprint,
+    ttl: KEY_TTL,
+    lock_timeout: String(config.lockTimeoutMs()),
+  });
+  let settled: Settled<R>;
+  try {
+    [{ outcome: settled }] = (await retrying(() => call(sql, asJson))) as unknown as [{ outcome: Settled<R> }];
+  } catch (error) {
+    // PF409: a conflict that stores nothing (a key still in flight, a request already settled).
+    if (pgCode(error) === 'PF409') {
+      const { message, detail } = error as { message: string; detail?: string };
+      throw conflict(message, detail ?? message);
+    }
+    throw error;
+  }
+  if (settled.reused) throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
+  if (settled.fans?.length) await invalidate(...settled.fans.flatMap((id) => [keys.walletBalance(id), keys.transactions(id)]));
+  return settled;
+};
+
+/** A refusal decided before any lock (a limit), stored as the key's outcome like any other. */
+export const refuse = (claim: Claim, status: number, facts: Refusal): Promise<Settled<never>> =>
+  movement(claim, (sql, c) => sql`select movement_refuse(${c}, ${status}, ${sql.json(facts as unknown as JSONValue)}) as outcome`);
+
+/**
+ * The answer for a settled movement: its view, or its refusal's problem,
+ * rendered from the stored facts, so a replay is the same bytes as the
+ * first answer.
+ */
+export const answer = <R>(settled: Settled<R>, refusals: Refusals, view: (result: R) => unknown): Reply => {
+  const replayed = settled.replayed === true;
+  // A stored 4xx is always a refusal's problem.
+  const problem = settled.status >= 400;
+  if (settled.legacy_body) return { status: settled.status, raw: settled.legacy_body, problem, replayed };
+  const result = settled.result;
+  if (isRefusal(result)) {
+    const explain = refusals[result.refusal];
+    if (!explain) throw new Error(`no problem for the stored refusal ${result.refusal}`);
+    return { status: settled.status, body: explain(result).toProblem(), problem, replayed };
+  }
+  return { status: settled.status, body: view(result), replayed };
+};
+
+const isRefusal = (result: unknown): result is Refusal =>
+  typeof result === 'object' && result !== null && typeof (result as Refusal).refusal === 'string';
+
+/** Timestamps come back from jsonb as Postgres writes them; the API speaks ISO 8601 in UTC. */
+export const iso = (timestamp: string | Date): string => new Date(timestamp).toISOString();
