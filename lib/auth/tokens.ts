@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { config } from '../config';
 import { unauthorized } from '../http/problem';
@@ -10,15 +10,19 @@ export const AUDIENCE = 'paiecashfan-app';
 export const ACCESS_TOKEN_TTL = 15 * 60;
 const ALGORITHM = 'HS256';
 
-let secret: { raw: string; key: Uint8Array } | undefined;
-const key = (): Uint8Array => {
+// Imported once per secret: jose would otherwise import raw key bytes on every sign and verify.
+let secret: { raw: string; key: Promise<webcrypto.CryptoKey> } | undefined;
+const key = (): Promise<webcrypto.CryptoKey> => {
   const raw = config.jwtSecret();
   if (!raw || raw.length < 32) throw new Error('JWT_SECRET must be set to at least 32 characters');
-  if (secret?.raw !== raw) secret = { raw, key: new TextEncoder().encode(raw) };
+  if (secret?.raw !== raw) {
+    const bytes = new TextEncoder().encode(raw);
+    secret = { raw, key: webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) };
+  }
   return secret.key;
 };
 
-export const signAccessToken = (userId: string): Promise<string> =>
+export const signAccessToken = async (userId: string): Promise<string> =>
   new SignJWT({})
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(userId)
@@ -27,7 +31,7 @@ export const signAccessToken = (userId: string): Promise<string> =>
     .setIssuedAt()
     .setExpirationTime(`${ACCESS_TOKEN_TTL}s`)
     .setJti(randomUUID())
-    .sign(key());
+    .sign(await key());
 
 /**
  * Accepts only our own HS256 tokens: the algorithm is pinned (so `alg: none`
@@ -35,7 +39,7 @@ export const signAccessToken = (userId: string): Promise<string> =>
  * required.
  */
 export const verifyAccessToken = async (token: string): Promise<AuthUser> => {
-  const secretKey = key();
+  const secretKey = await key();
   try {
     const { payload } = await jwtVerify(token, secretKey, {
       algorithms: [ALGORITHM],
