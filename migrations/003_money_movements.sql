@@ -6,6 +6,9 @@
 -- statements took six to twelve; and the wallets stay locked only while the
 -- function runs and the commit is flushed, not across round trips.
 --
+-- The functions that run statements are PL/pgSQL, whose plans each
+-- connection caches; a SQL-language function is planned again on every call.
+--
 -- An outcome is stored as its facts (`result`), rendered into the response
 -- by the API the same way the first time and on every replay. Rows stored
 -- before this migration keep their rendered `body`.
@@ -54,11 +57,12 @@ begin
 end $$;
 
 -- Stores the outcome with the claim; `p_fans` are the fans whose wallets moved (their caches go stale).
-create function movement_settle(p_claim jsonb, p_status integer, p_result jsonb, p_fans uuid[]) returns jsonb language sql as $$
+create function movement_settle(p_claim jsonb, p_status integer, p_result jsonb, p_fans uuid[]) returns jsonb language plpgsql as $$
+begin
   update idempotency_keys set status = p_status, result = p_result
   where user_id = (p_claim ->> 'user_id')::uuid and key = p_claim ->> 'key';
-  select jsonb_build_object('status', p_status, 'result', p_result, 'fans', to_jsonb(p_fans));
-$$;
+  return jsonb_build_object('status', p_status, 'result', p_result, 'fans', to_jsonb(p_fans));
+end $$;
 
 -- A refusal decided before any lock (a limit): stored as the key's outcome all the same.
 create function movement_refuse(p_claim jsonb, p_status integer, p_result jsonb) returns jsonb language plpgsql as $$
@@ -73,24 +77,29 @@ end $$;
 -- changed meanwhile against the plain `w.id = any(…)`, whereas re-checking a
 -- join against a subquery over the same table can drop the row it just locked.
 create function ledger_lock(p_users uuid[], p_emails text[], p_platform text[], p_shard integer) returns setof ledger_account
-language sql as $$
-  select w.id, w.user_id, w.system, u.email, u.name, w.balance
-  from wallets w left join users u on u.id = w.user_id
-  where w.id = any(array(
-    select id from wallets where user_id = any(p_users)
-    union all
-    select wallets.id from users join wallets on wallets.user_id = users.id where users.email = any(p_emails)
-    union all
-    select id from wallets where system = any(p_platform) and shard = p_shard))
-  order by w.id
-  for update of w
-$$;
+language plpgsql as $$
+begin
+  return query
+    select w.id, w.user_id, w.system, u.email, u.name, w.balance
+    from wallets w left join users u on u.id = w.user_id
+    where w.id = any(array(
+      select id from wallets where user_id = any(p_users)
+      union all
+      select wallets.id from users join wallets on wallets.user_id = users.id where users.email = any(p_emails)
+      union all
+      select id from wallets where system = any(p_platform) and shard = p_shard))
+    order by w.id
+    for update of w;
+end $$;
 
 -- Posts one transfer: its legs ([{wallet_id, user_id, type, amount,
 -- counterparty_wallet_id, metadata}], locked by ledger_lock, summing to
 -- zero: checked at commit), each entry with the balance after it, and the
 -- new balances. Returns {transfer_id, created_at, entries: [{id, wallet_id, user_id, balance_after}]}.
-create function ledger_post(p_kind text, p_legs jsonb) returns jsonb language sql as $$
+create function ledger_post(p_kind text, p_legs jsonb) returns jsonb language plpgsql as $$
+declare
+  posted jsonb;
+begin
   with transfer as (
     insert into transfers (kind) values (p_kind) returning id, created_at
   ), legs as (
@@ -110,8 +119,10 @@ create function ledger_post(p_kind text, p_legs jsonb) returns jsonb language sq
     'transfer_id', transfer.id,
     'created_at', transfer.created_at,
     'entries', (select jsonb_agg(to_jsonb(entries)) from entries))
-  from transfer
-$$;
+  into posted
+  from transfer;
+  return posted;
+end $$;
 
 -- The refusal of a fan wallet that cannot pay `p_amount`, or null.
 create function ledger_shortfall(p_account ledger_account, p_amount bigint) returns jsonb language sql immutable as $$
