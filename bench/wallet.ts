@@ -1,39 +1,57 @@
 /**
- * `npm run bench -- wallet`: fan-to-fan transfers per second through the whole
- * handler stack (middy, JWT, validation, idempotency, ledger, cache
- * invalidation), uncontended and on one hot wallet, beside the same
- * double-entry transfer as plain SQL on the same database; and the database
- * round trips one transfer costs, counted by a proxy on the wire.
+ * `npm run bench -- wallet`: the money path beside plain SQL.
+ *
+ * - Round trips to Postgres per movement (transfer, deposit, request
+ *   payment), counted on the wire by a proxy, on a prepared connection and
+ *   with PG_POOLER=transaction, beside the same transfer as plain SQL.
+ * - Transfers per second through the whole handler stack (middy, JWT,
+ *   validation, the movement, cache invalidation), uncontended and on one
+ *   hot wallet, beside the plain SQL transfer on the same database.
+ * - Where the CPU goes: the handler's own per transfer (p50 and p95, one
+ *   transfer at a time), and per transfer under load, the API process's,
+ *   the Redis bridge's (a process of its own) and the rest of the machine's
+ *   (Postgres, mostly).
  *
  * Runs on its own fresh database (DATABASE_URL's server, else an embedded
- * one) and Redis through the REST bridge (REDIS_URL, else in memory); drops
- * and stops all of it at the end. Prints figures, asserts nothing.
+ * one) and drops it at the end. Prints figures, asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { startScratch } from '../scripts/local-services';
+import { startPgProxy, type PgProxy, type RoundTrips } from '../test/support/pg-proxy';
+import { startBridgeProcess } from './redis-bridge-process';
 
 const WORKERS = 16;
 const WARMUP_SECONDS = 1;
 const MEASURE_SECONDS = 5;
-// One cent: the hot wallet's €2,000 (the daily deposit limit) then lasts far longer than any run.
+// One cent: the hot wallet's balance then lasts far longer than any run.
 const AMOUNT = 1;
 const ROUND_TRIP_SAMPLES = 3;
+const CPU_SAMPLES = 400;
 
-/** `nodeCpu`: this process's CPU time over wall time, in % of one core (handler stack, client, Redis bridge). */
-type Stats = { transfers: number; perSecond: number; p50: number; p95: number; nodeCpu: number; errors: number; firstError?: string };
+type Stats = { transfers: number; perSecond: number; p50: number; p95: number; errors: number; firstError?: string };
+/** CPU time per transfer, in ms: the API process, the bridge process, and the rest of the machine. */
+type CpuShare = { api: number; bridge: number; rest: number };
 
 const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? NaN;
+
+/** Busy CPU time of the whole machine so far, in ms (Linux), or undefined elsewhere. */
+const machineCpuMs = async (): Promise<number | undefined> => {
+  const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n')[0] ?? '';
+  const [, ...ticks] = line.trim().split(/\s+/).map(Number);
+  if (ticks.length < 4) return undefined;
+  const idle = ticks[3]! + (ticks[4] ?? 0); // idle + iowait
+  return ((ticks.reduce((a, b) => a + b, 0) - idle) * 1000) / 100; // USER_HZ is 100 on Linux
+};
 
 /** WORKERS loops calling `op(worker)` back to back until the time is up. */
 const drive = async (seconds: number, op: (worker: number) => Promise<void>): Promise<Stats> => {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const cpu = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
@@ -51,27 +69,12 @@ const drive = async (seconds: number, op: (worker: number) => Promise<void>): Pr
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  const { user, system } = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
-  return {
-    transfers: latencies.length,
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 0.5),
-    p95: percentile(latencies, 0.95),
-    nodeCpu: (user + system) / 1e4 / elapsed,
-    errors,
-    firstError,
-  };
-};
-
-// Connections, prepared statements and the JIT settle during the warm-up.
-const measure = async (op: (worker: number) => Promise<void>) => {
-  await drive(WARMUP_SECONDS, op);
-  return drive(MEASURE_SECONDS, op);
+  return { transfers: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), errors, firstError };
 };
 
 /**
- * The same movement `lib/wallet` posts, with nothing around it: lock both
+ * The same movement the API posts, with nothing around it: lock both
  * wallets in id order, then balances, the transfer and its two entries (each
  * with the balance after it) in one statement. The table's CHECK refuses an
  * overdraft, as the API's own check would.
@@ -94,115 +97,25 @@ const plainTransfer = (sql: postgres.Sql, from: string, to: string, amount: numb
       from transfer, moved`;
   });
 
-/*
- * Frontend messages are a type byte and an int32 length that counts itself;
- * the first message of a connection (and the one after an SSL or GSS
- * encryption request) has no type byte.
- */
-const SSL_REQUEST = 80877103;
-const GSSENC_REQUEST = 80877104;
-const ENDS_ROUND_TRIP = new Set(['S', 'Q', 'H'].map((c) => c.charCodeAt(0))); // Sync, simple Query, Flush
-
-const frontendReader = (onMessage: (type: number) => void) => {
-  let pending: Buffer = Buffer.alloc(0);
-  let untyped = true;
-  return (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    for (;;) {
-      if (untyped) {
-        if (pending.length < 8) return;
-        const length = pending.readInt32BE(0);
-        if (pending.length < length) return;
-        const code = pending.readInt32BE(4);
-        untyped = code === SSL_REQUEST || code === GSSENC_REQUEST;
-        pending = pending.subarray(length);
-      } else {
-        if (pending.length < 5) return;
-        const length = pending.readInt32BE(1);
-        if (pending.length < 1 + length) return;
-        onMessage(pending[0]!);
-        pending = pending.subarray(1 + length);
-      }
-    }
-  };
-};
-
-type RoundTrips = { messages: number; flights: number };
-
-/**
- * A TCP proxy in front of Postgres that counts, while switched on, the
- * messages after which a client waits for an answer (Sync, Query, Flush) and,
- * as a cross-check, the client's flights: sends that follow a server reply.
- */
-const countingProxy = async (target: URL) => {
-  let on = false;
-  let counts: RoundTrips = { messages: 0, flights: 0 };
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    let clientsTurn = false;
-    const read = frontendReader((type) => {
-      if (on && ENDS_ROUND_TRIP.has(type)) counts.messages++;
-    });
-    client.on('data', (chunk: Buffer) => {
-      if (!clientsTurn && on) counts.flights++;
-      clientsTurn = true;
-      read(chunk);
-    });
-    upstream.on('data', () => {
-      clientsTurn = false;
-    });
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: url.toString(),
-    /** Counts only while `fn` runs: its connections must already be open and idle. */
-    count: async (fn: () => Promise<unknown>): Promise<RoundTrips> => {
-      counts = { messages: 0, flights: 0 };
-      on = true;
-      try {
-        await fn();
-      } finally {
-        on = false;
-      }
-      return counts;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-};
-
-/** Round trips of single transfers, after warm-up on the same (one) connection. */
-const roundTripsOf = async (proxy: Awaited<ReturnType<typeof countingProxy>>, once: () => Promise<unknown>) => {
-  for (let i = 0; i < 3; i++) await once();
+/** Round trips of single operations on a warm connection: `setUp` runs uncounted before each. */
+const roundTripsOf = async <T>(proxy: PgProxy, act: (context: T) => Promise<unknown>, setUp: () => Promise<T> = async () => undefined as T) => {
+  for (let i = 0; i < 3; i++) await act(await setUp());
   const samples: RoundTrips[] = [];
-  for (let i = 0; i < ROUND_TRIP_SAMPLES; i++) samples.push(await proxy.count(once));
+  for (let i = 0; i < ROUND_TRIP_SAMPLES; i++) {
+    const context = await setUp();
+    samples.push(await proxy.count(() => act(context)));
+  }
   return samples;
 };
 
 const left = (v: string, width: number) => v.padEnd(width);
 const right = (v: string, width: number) => v.padStart(width);
-const num = (v: number, width: number, digits = 0) => right(v.toFixed(digits), width);
+const num = (v: number, width: number, digits = 0) => right(Number.isFinite(v) ? v.toFixed(digits) : '–', width);
 
 export const main = async (): Promise<void> => {
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const scratch = await startScratch('bench', { seed: false });
+    const scratch = await startScratch('bench', { seed: false, redis: startBridgeProcess });
     cleanups.push(scratch.stop);
     const { databaseUrl, redis } = scratch;
 
@@ -219,6 +132,9 @@ export const main = async (): Promise<void> => {
     // Only now: the lib reads its settings, and the logger its level, on first use.
     const { newFan } = await import('../test/support/fans');
     const { deposit, send } = await import('../test/support/wallet');
+    const { invoke } = await import('../test/support/http');
+    const { handler: requestCreate } = await import('../functions/wallet/request-create');
+    const { handler: requestPay } = await import('../functions/wallet/request-pay');
     const { closeDb } = await import('../lib/db');
     cleanups.push(closeDb);
 
@@ -247,67 +163,104 @@ export const main = async (): Promise<void> => {
     };
     const viaSql = (sql: postgres.Sql, from: number, to: number) => plainTransfer(sql, walletOf(from), walletOf(to), AMOUNT);
 
-    const results: Array<{ scenario: string; api: Stats; sql: Stats }> = [];
+    /** Throughput, and the CPU per transfer of each process, over the measured seconds. */
+    const measure = async (op: (worker: number) => Promise<void>): Promise<Stats & { cpu: CpuShare }> => {
+      await drive(WARMUP_SECONDS, op);
+      const [api, bridge, machine] = [process.cpuUsage(), await redis.cpuMs(), await machineCpuMs()];
+      const stats = await drive(MEASURE_SECONDS, op);
+      const used = process.cpuUsage(api);
+      const apiMs = (used.user + used.system) / 1000;
+      const bridgeMs = (await redis.cpuMs()) - bridge;
+      const machineMs = machine === undefined ? NaN : (await machineCpuMs())! - machine;
+      const per = (ms: number) => ms / stats.transfers;
+      return { ...stats, cpu: { api: per(apiMs), bridge: per(bridgeMs), rest: per(machineMs - apiMs - bridgeMs) } };
+    };
+
+    const results: Array<{ scenario: string; api: Stats & { cpu: CpuShare }; sql: Stats & { cpu: CpuShare } }> = [];
     results.push({
       scenario: 'uncontended',
       api: await measure((w) => viaApi(2 * w, 2 * w + 1)),
       sql: await measure((w) => viaSql(plain, 2 * w, 2 * w + 1)),
     });
     results.push({
-      scenario: 'contended',
+      scenario: 'hot wallet',
       api: await measure((w) => viaApi(hot, 2 * w + 1)),
       sql: await measure((w) => viaSql(plain, hot, 2 * w + 1)),
     });
 
+    // The handler's own CPU, one transfer at a time: nothing else runs in this process meanwhile.
+    const handlerCpu: number[] = [];
+    for (let i = 0; i < CPU_SAMPLES; i++) {
+      const before = process.cpuUsage();
+      await viaApi(0, 1);
+      const used = process.cpuUsage(before);
+      handlerCpu.push((used.user + used.system) / 1000);
+    }
+    handlerCpu.sort((a, b) => a - b);
+
     // One connection through the proxy, so warm-up prepares every statement on the one that is counted.
-    const proxy = await countingProxy(new URL(databaseUrl));
+    const proxy = await startPgProxy(databaseUrl);
     cleanups.push(proxy.close);
+    const pay = async (payer: number, requester: number) => {
+      const asked = await invoke(requestCreate, { path: '/api/wallet/requests', token: fans[requester]!.token, body: { from: fans[payer]!.id, amount: AMOUNT } });
+      if (asked.status !== 201) throw new Error(`request answered ${asked.status} ${asked.raw}`);
+      return asked.body.id as string;
+    };
+    const payOnce = async (id: string) => {
+      const paid = await invoke(requestPay, { path: `/api/wallet/requests/${id}/pay`, method: 'POST', token: fans[2]!.token, params: { id }, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
+      if (paid.status !== 200) throw new Error(`pay answered ${paid.status} ${paid.raw}`);
+    };
     const apiRoundTrips = async (pooler: 'none' | 'transaction') => {
       await closeDb();
       Object.assign(process.env, { DATABASE_URL: proxy.url, PG_POOL_MAX: '1', PG_POOLER: pooler });
-      return roundTripsOf(proxy, () => viaApi(0, 1));
+      return [
+        await roundTripsOf(proxy, () => viaApi(0, 1)),
+        await roundTripsOf(proxy, () => funded(deposit(fans[4]!, AMOUNT))),
+        await roundTripsOf(proxy, payOnce, () => pay(2, 3)),
+      ];
     };
-    const roundTrips: Array<[string, RoundTrips[]]> = [
-      ['API transfer (direct, prepared statements)', await apiRoundTrips('none')],
-      ['API transfer (PG_POOLER=transaction)', await apiRoundTrips('transaction')],
-    ];
+    const [direct, pooled] = [await apiRoundTrips('none'), await apiRoundTrips('transaction')];
     await closeDb();
     const plainOne = postgres(proxy.url, { max: 1, onnotice: () => {} });
+    let plainTrips: RoundTrips[];
     try {
-      roundTrips.push(['plain SQL transfer', await roundTripsOf(proxy, () => viaSql(plainOne, 0, 1))]);
+      plainTrips = await roundTripsOf(proxy, () => viaSql(plainOne, 0, 1));
     } finally {
       await plainOne.end({ timeout: 5 });
     }
 
-    const out: string[] = [];
-    out.push(
+    const trips = (samples: RoundTrips[]) => [...new Set(samples.map((r) => r.messages))].join('/');
+    const out: string[] = [
       '',
-      'wallet transfers (POST /api/wallet/transfers in-process, vs the same ledger transfer as plain SQL via postgres.js)',
-      `Postgres ${settings!.version}, fsync=${settings!.fsync}, synchronous_commit=${settings!.sync}: ${scratch.describe}`,
-      `${WORKERS} concurrent workers, API pool PG_POOL_MAX=${WORKERS}, plain pool max=${WORKERS}; ${WARMUP_SECONDS} s warm-up + ${MEASURE_SECONDS} s measured per row; Node ${process.versions.node}, ${availableParallelism()} CPUs`,
+      `money path — Postgres ${settings!.version} (fsync=${settings!.fsync}, synchronous_commit=${settings!.sync}), ${scratch.describe}`,
+      `Node ${process.versions.node}, ${availableParallelism()} CPUs; ${WORKERS} concurrent workers; ${WARMUP_SECONDS} s warm-up + ${MEASURE_SECONDS} s measured per row`,
       '',
-      `${left('scenario', 13)}${left('path', 11)}${right('transfers', 10)}${right('per s', 9)}${right('p50 ms', 9)}${right('p95 ms', 9)}${right('node CPU %', 12)}${right('errors', 8)}`,
-    );
+      'round trips to Postgres per movement (counted on the wire, warm connection)',
+      `${left('', 28)}${right('direct', 8)}${right('pooler', 8)}${right('plain SQL', 11)}`,
+      `${left('transfer', 28)}${right(trips(direct[0]!), 8)}${right(trips(pooled[0]!), 8)}${right(trips(plainTrips), 11)}`,
+      `${left('deposit', 28)}${right(trips(direct[1]!), 8)}${right(trips(pooled[1]!), 8)}`,
+      `${left('request payment', 28)}${right(trips(direct[2]!), 8)}${right(trips(pooled[2]!), 8)}`,
+      '',
+      'transfers (POST /api/wallet/transfers in-process, vs the same transfer as plain SQL); CPU in ms per transfer',
+      `${left('scenario', 13)}${left('path', 11)}${right('per s', 9)}${right('p50 ms', 9)}${right('p95 ms', 9)}${right('API proc', 10)}${right('bridge', 8)}${right('rest', 7)}${right('errors', 8)}`,
+    ];
     for (const { scenario, api, sql } of results) {
       for (const [path, s] of [['API', api], ['plain SQL', sql]] as const) {
-        out.push(`${left(scenario, 13)}${left(path, 11)}${num(s.transfers, 10)}${num(s.perSecond, 9, 1)}${num(s.p50, 9, 1)}${num(s.p95, 9, 1)}${num(s.nodeCpu, 12)}${num(s.errors, 8)}`);
+        out.push(
+          `${left(scenario, 13)}${left(path, 11)}${num(s.perSecond, 9, 1)}${num(s.p50, 9, 1)}${num(s.p95, 9, 1)}${num(s.cpu.api, 10, 2)}${num(s.cpu.bridge, 8, 2)}${num(s.cpu.rest, 7, 2)}${num(s.errors, 8)}`,
+        );
       }
-      out.push(`${left('', 13)}${left('API/plain', 11)}${left('', 10)}${num(api.perSecond / sql.perSecond, 9, 2)}`);
+      out.push(`${left('', 13)}${left('API/plain', 11)}${num(api.perSecond / sql.perSecond, 9, 2)}`);
     }
-    const failures = results.flatMap(({ scenario, api, sql }) => [
-      ...(api.firstError ? [`  ${scenario} API, first error: ${api.firstError}`] : []),
-      ...(sql.firstError ? [`  ${scenario} plain SQL, first error: ${sql.firstError}`] : []),
-    ]);
-    out.push(...failures);
+    for (const { scenario, api, sql } of results) {
+      if (api.firstError) out.push(`  ${scenario} API, first error: ${api.firstError}`);
+      if (sql.firstError) out.push(`  ${scenario} plain SQL, first error: ${sql.firstError}`);
+    }
     out.push(
       '',
-      `database round trips per transfer (counting proxy, warm connection, ${ROUND_TRIP_SAMPLES} single transfers each)`,
-      `${left('', 46)}${left('Sync+Query+Flush', 18)}client flights`,
+      `handler CPU per transfer, one at a time (${CPU_SAMPLES} transfers; includes its cache client, not the bridge): p50 ${percentile(handlerCpu, 0.5).toFixed(2)} ms, p95 ${percentile(handlerCpu, 0.95).toFixed(2)} ms`,
+      `"rest" is the machine's busy CPU less both Node processes: Postgres, mostly. ${availableParallelism()} CPUs give ${availableParallelism() * 1000} ms of CPU per second in all.`,
     );
-    for (const [label, samples] of roundTrips) {
-      const show = (pick: (r: RoundTrips) => number) => [...new Set(samples.map(pick))].join(' / ');
-      out.push(`${left(label, 46)}${left(show((r) => r.messages), 18)}${show((r) => r.flights)}`);
-    }
     console.log(out.join('\n'));
   } finally {
     for (const cleanup of cleanups.reverse()) {

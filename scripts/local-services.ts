@@ -56,7 +56,7 @@ export const ensurePostgres = async (opts: { url?: string; dir: string; port: nu
   return startEmbeddedPostgres(opts.dir, opts.port);
 };
 
-export const ensureRedisRest = async (opts: { restUrl?: string; token?: string; redisUrl?: string; port?: number }): Promise<Service & { token: string }> => {
+export const ensureRedisRest = async (opts: { restUrl?: string; token?: string; redisUrl?: string; port?: number }): Promise<RedisRest> => {
   if (opts.restUrl) return { url: opts.restUrl, token: opts.token ?? '', kind: 'upstash', stop: async () => {} };
   const bridge = await startRedisBridge({ port: opts.port, redisUrl: opts.redisUrl });
   return { url: bridge.url, token: bridge.token, kind: `bridge to ${bridge.backend === 'redis' ? 'Redis' : 'in-memory Redis'}`, stop: bridge.close };
@@ -98,15 +98,19 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-export type Scratch = { databaseUrl: string; redis: Service & { token: string }; describe: string; stop(): Promise<void> };
+export type RedisRest = Service & { token: string };
+export type Scratch<R extends RedisRest = RedisRest> = { databaseUrl: string; redis: R; describe: string; stop(): Promise<void> };
 
 /**
  * A throw-away place to run against: Postgres (DATABASE_URL's server when it
  * answers, else an embedded one in a temporary folder), a fresh database on it
  * with the migrations applied, and a Redis REST bridge (to REDIS_URL when it
- * answers, else in memory). `stop()` removes all of it.
+ * answers, else in memory; or what `opts.redis` starts). `stop()` removes all of it.
  */
-export const startScratch = async (label: string, opts: { seed: boolean }): Promise<Scratch> => {
+export const startScratch = async <R extends RedisRest = RedisRest>(
+  label: string,
+  opts: { seed: boolean; redis?: () => Promise<R> },
+): Promise<Scratch<R>> => {
   const folder = await mkdtemp(join(tmpdir(), `pcf-${label}-`));
   // An embedded server runs as its own user when we are root: it must reach its folder.
   await chmod(folder, 0o755);
@@ -114,7 +118,7 @@ export const startScratch = async (label: string, opts: { seed: boolean }): Prom
   const name = `pcf_${label}_${randomBytes(6).toString('hex')}`;
   const databaseUrl = await ensureDatabase(server.url, name);
   await prepareDatabase(databaseUrl, opts.seed);
-  const redis = await ensureRedisRest({ redisUrl: process.env.REDIS_URL });
+  const redis = await (opts.redis ?? (() => ensureRedisRest({ redisUrl: process.env.REDIS_URL }) as Promise<R>))();
   return {
     databaseUrl,
     redis,
