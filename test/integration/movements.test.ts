@@ -1,0 +1,90 @@
+/**
+ * The movement primitive (lib/wallet/movement.ts, migration 003) beyond what
+ * the wallet's own tests cover: the round trips it costs, a refusal decided
+ * before any lock, and keys stored before it existed.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler as requestCreate } from '../../functions/wallet/request-create';
+import { handler as requestPay } from '../../functions/wallet/request-pay';
+import { closeDb, db } from '../../lib/db';
+import { fingerprintOf } from '../../lib/http/idempotency';
+import { newFan, type Fan } from '../support/fans';
+import { invoke } from '../support/http';
+import { startPgProxy, type PgProxy } from '../support/pg-proxy';
+import { deposit, key, send } from '../support/wallet';
+
+describe('round trips to Postgres per movement', () => {
+  let proxy: PgProxy;
+  let ana: Fan;
+  let bob: Fan;
+  beforeAll(async () => {
+    [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 10_000);
+    proxy = await startPgProxy(process.env.DATABASE_URL!);
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await closeDb();
+    await proxy.close();
+  });
+
+  const pay = async () => {
+    const asked = await invoke(requestCreate, { path: '/api/wallet/requests', token: bob.token, body: { from: ana.id, amount: 1 } });
+    const id = asked.body.id as string;
+    return () => invoke(requestPay, { path: `/api/wallet/requests/${id}/pay`, method: 'POST', token: ana.token, params: { id }, headers: { 'idempotency-key': key() } });
+  };
+
+  for (const pooler of ['none', 'transaction']) {
+    it(`is at most 3 for a transfer, a deposit and a request payment (PG_POOLER=${pooler})`, async () => {
+      vi.stubEnv('DATABASE_URL', proxy.url);
+      vi.stubEnv('PG_POOL_MAX', '1');
+      vi.stubEnv('PG_POOLER', pooler);
+      await closeDb();
+      const movements: Array<[string, () => Promise<() => Promise<{ status: number }>>]> = [
+        ['transfer', async () => () => send(ana, bob.id, 1)],
+        ['deposit', async () => () => deposit(ana, 1)],
+        ['request payment', pay],
+      ];
+      for (const [name, prepare] of movements) {
+        // Warm: the connection is open and, without a pooler, the statement prepared.
+        await (await prepare())();
+        const once = await prepare();
+        let status = 0;
+        const trips = await proxy.count(async () => void ({ status } = await once()));
+        expect(status, name).toBeLessThan(300);
+        expect(trips.messages, name).toBeLessThanOrEqual(pooler === 'none' ? 1 : 2);
+      }
+    });
+  }
+});
+
+describe('a refusal decided before any lock', () => {
+  it('is stored like any outcome: replayed byte for byte, and the key cannot carry another payment', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 1000);
+    const k = key();
+    const first = await send(ana, bob.id, 100_001, k);
+    expect(first.status).toBe(422);
+    expect(first.body.type).toBe('/problems/transfer-limit');
+    const again = await send(ana, bob.id, 100_001, k);
+    expect(again.raw).toBe(first.raw);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['content-type']).toBe('application/problem+json');
+    expect((await send(ana, bob.id, 100, k)).body.type).toBe('/problems/idempotency-key-reused');
+  });
+});
+
+describe('a key stored before movements stored their facts', () => {
+  it('replays the body it was stored with, as it was', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    const k = randomUUID();
+    const body = '{"id":"legacy","amount":100}';
+    const fingerprint = fingerprintOf('POST', '/api/wallet/transfers', { to: bob.id, amount: 100 });
+    await db()`insert into idempotency_keys (user_id, key, fingerprint, status, body) values (${ana.id}, ${k}, ${fingerprint}, 201, ${body})`;
+    const replay = await send(ana, bob.id, 100, k);
+    expect(replay.status).toBe(201);
+    expect(replay.raw).toBe(body);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+  });
+});
