@@ -92,6 +92,20 @@ begin
     for update of w;
 end $$;
 
+-- The two accounts of a movement between a fan and one other account (a
+-- fan, or a platform account's shard), locked by ledger_lock: `mine` is the
+-- fan's wallet, `theirs` the other, null when there is no such account.
+create function ledger_lock_pair(p_me uuid, p_users uuid[], p_emails text[], p_platform text[], p_shard integer,
+                                 out mine ledger_account, out theirs ledger_account)
+language plpgsql as $$
+declare
+  account ledger_account;
+begin
+  for account in select * from ledger_lock(array_append(p_users, p_me), p_emails, p_platform, p_shard) loop
+    if account.user_id = p_me then mine := account; else theirs := account; end if;
+  end loop;
+end $$;
+
 -- Posts one transfer: its legs ([{wallet_id, user_id, type, amount,
 -- counterparty_wallet_id, metadata}], locked by ledger_lock, summing to
 -- zero: checked at commit), each entry with the balance after it, and the
@@ -143,7 +157,7 @@ returns jsonb language plpgsql as $$
 declare
   me constant uuid := (p_claim ->> 'user_id')::uuid;
   prior jsonb;
-  account ledger_account;
+  locked record;
   mine ledger_account;
   theirs ledger_account;
   meta constant jsonb := jsonb_strip_nulls(jsonb_build_object('note', p_note));
@@ -153,9 +167,9 @@ begin
   if prior is not null then
     return prior;
   end if;
-  for account in select * from ledger_lock(array[me, p_to_user], array[p_to_email], '{}', 0) loop
-    if account.user_id = me then mine := account; else theirs := account; end if;
-  end loop;
+  locked := ledger_lock_pair(me, array[p_to_user], array[p_to_email], '{}', 0);
+  mine := locked.mine;
+  theirs := locked.theirs;
   if p_to_user = me or p_to_email = mine.email then
     return movement_settle(p_claim, 422, '{"refusal": "self-transfer"}', '{}');
   end if;
@@ -180,7 +194,7 @@ returns jsonb language plpgsql as $$
 declare
   me constant uuid := (p_claim ->> 'user_id')::uuid;
   prior jsonb;
-  account ledger_account;
+  locked record;
   wallet ledger_account;
   funding ledger_account;
   total bigint;
@@ -191,9 +205,9 @@ begin
   if prior is not null then
     return prior;
   end if;
-  for account in select * from ledger_lock(array[me], '{}', array['card_funding'], p_shard) loop
-    if account.user_id = me then wallet := account; else funding := account; end if;
-  end loop;
+  locked := ledger_lock_pair(me, '{}', '{}', array['card_funding'], p_shard);
+  wallet := locked.mine;
+  funding := locked.theirs;
   select coalesce(sum(amount), 0) into total from deposits
   where user_id = me and status <> 'failed' and created_at > now() - interval '24 hours';
   if total + p_amount > p_daily_max then
@@ -217,7 +231,7 @@ declare
   me constant uuid := (p_claim ->> 'user_id')::uuid;
   prior jsonb;
   request money_requests;
-  account ledger_account;
+  locked record;
   payer ledger_account;
   requester ledger_account;
   meta jsonb;
@@ -237,9 +251,9 @@ begin
   if request.expires_at <= now() then
     return movement_settle(p_claim, 422, '{"refusal": "request-expired"}', '{}');
   end if;
-  for account in select * from ledger_lock(array[me, request.requester_id], '{}', '{}', 0) loop
-    if account.user_id = me then payer := account; else requester := account; end if;
-  end loop;
+  locked := ledger_lock_pair(me, array[request.requester_id], '{}', '{}', 0);
+  payer := locked.mine;
+  requester := locked.theirs;
   if ledger_shortfall(payer, request.amount) is not null then
     return movement_settle(p_claim, 422, ledger_shortfall(payer, request.amount), '{}');
   end if;
