@@ -1,8 +1,8 @@
 import { logout } from '../../lib/auth/routes';
 import { logout as endSession } from '../../lib/auth/sessions';
-import { api } from '../../lib/http/api';
+import { publicApi } from '../../lib/http/api';
 
-export const handler = api(logout, async ({ body }) => {
+export const handler = publicApi(logout, async ({ body }) => {
   await endSession(body.refresh_token);
   return { status: 204 };
 });

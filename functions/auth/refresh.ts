@@ -1,8 +1,8 @@
 import { refresh } from '../../lib/auth/routes';
 import { refresh as rotate } from '../../lib/auth/sessions';
-import { api } from '../../lib/http/api';
+import { publicApi } from '../../lib/http/api';
 
-export const handler = api(refresh, async ({ body }) => ({
+export const handler = publicApi(refresh, async ({ body }) => ({
   status: 200,
   body: await rotate(body.refresh_token),
 }));

@@ -1,8 +1,8 @@
 import { register } from '../../lib/auth/routes';
-import { register as createAccount } from '../../lib/auth/sessions';
-import { api } from '../../lib/http/api';
+import { register as createAccount } from '../../lib/auth/credentials';
+import { publicApi } from '../../lib/http/api';
 
-export const handler = api(register, async ({ body, request }) => ({
+export const handler = publicApi(register, async ({ body, request }) => ({
   status: 201,
   body: await createAccount(body, request.ip),
 }));

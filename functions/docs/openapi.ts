@@ -1,8 +1,8 @@
-import { api } from '../../lib/http/api';
+import { publicApi } from '../../lib/http/api';
 import { openApiDocument } from '../../lib/openapi/document';
 import { openApiRoute } from '../../lib/openapi/route';
 import { routes } from '../../lib/routes';
 
 let document: ReturnType<typeof openApiDocument> | undefined;
 
-export const handler = api(openApiRoute, async () => ({ status: 200, body: (document ??= openApiDocument(routes)) }));
+export const handler = publicApi(openApiRoute, async () => ({ status: 200, body: (document ??= openApiDocument(routes)) }));

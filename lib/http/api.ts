@@ -8,7 +8,7 @@ import { jsonBody } from './json-body';
 import { problems } from './problems';
 import { requestContext } from './request-context';
 import type { Input, Reply, Route } from './route';
-import { header, type Event, type HttpContext, type Result } from './types';
+import { header, type Event, type HttpContext, type Middleware, type Result } from './types';
 import { validate } from './validate';
 
 const respond = (status: number, body: string, type: string, headers: Record<string, string> = {}): Result => ({
@@ -28,13 +28,15 @@ export const envelope = () =>
     .use(httpSecurityHeaders())
     .use(problems());
 
+type Handler<R extends Route> = (input: Input<R>) => Promise<Reply>;
+
 /**
- * The one middy stack every endpoint is built with: the envelope, then auth,
- * the JSON body and validation before the handler; routes that move money
- * or stock hand the handler the claim on their Idempotency-Key, which the
- * movement settles in its own transaction.
+ * The one middy stack every endpoint is built with: the envelope, then auth
+ * (where the route takes a token), the JSON body and validation before the
+ * handler; routes that move money or stock hand the handler the claim on
+ * their Idempotency-Key, which the movement settles in its own transaction.
  */
-export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Promise<Reply>) => {
+const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware) => {
   const run = async (event: Event, { http: state }: HttpContext): Promise<Result> => {
     const input = {
       ...state.input!,
@@ -57,10 +59,17 @@ export const api = <R extends Route>(route: R, handler: (input: Input<R>) => Pro
     const headers = reply.replayed ? { ...reply.headers, 'Idempotent-Replayed': 'true' } : reply.headers;
     return respond(reply.status, reply.raw ?? serialize(reply.body), type, headers);
   };
-
-  return envelope()
-    .use(authenticate(route.idempotent ? 'required' : route.auth))
-    .use(jsonBody())
-    .use(validate(route))
-    .handler(run);
+  const chain = envelope();
+  if (auth) chain.use(auth);
+  return chain.use(jsonBody()).use(validate(route)).handler(run);
 };
+
+/** An endpoint that may take an access token (and must, to move money or stock). */
+export const api = <R extends Route>(route: R, handler: Handler<R>) =>
+  stack(route, handler, authenticate(route.idempotent ? 'required' : route.auth));
+
+/**
+ * An endpoint that takes no token (health, docs, the doors of auth). Its
+ * bundle then carries no token verification at all.
+ */
+export const publicApi = <R extends Route & { auth: 'none'; idempotent?: false }>(route: R, handler: Handler<R>) => stack(route, handler);
