@@ -3,7 +3,10 @@ import { LoginBody, RefreshBody, RegisterBody, Session, UpdateMeBody, User } fro
 
 const tags = ['auth'] as const;
 
-export const register = route({
+// Each `@__PURE__` lets a function's bundle keep its own route (and the schemas
+// it names) and drop the others.
+
+export const register = /* @__PURE__ */ route({
   operationId: 'register',
   method: 'POST',
   path: '/api/auth/register',
@@ -14,7 +17,7 @@ export const register = route({
   responses: { 201: { description: 'The new fan and their tokens', schema: Session }, 409: { description: 'Email taken' } },
 });
 
-export const login = route({
+export const login = /* @__PURE__ */ route({
   operationId: 'login',
   method: 'POST',
   path: '/api/auth/login',
@@ -25,7 +28,7 @@ export const login = route({
   responses: { 200: { description: 'A new session', schema: Session }, 401: { description: 'Wrong email or password' } },
 });
 
-export const refresh = route({
+export const refresh = /* @__PURE__ */ route({
   operationId: 'refresh',
   method: 'POST',
   path: '/api/auth/refresh',
@@ -36,7 +39,7 @@ export const refresh = route({
   responses: { 200: { description: 'The next token pair', schema: Session }, 401: { description: 'Invalid, expired or reused token' } },
 });
 
-export const logout = route({
+export const logout = /* @__PURE__ */ route({
   operationId: 'logout',
   method: 'POST',
   path: '/api/auth/logout',
@@ -47,7 +50,7 @@ export const logout = route({
   responses: { 204: { description: 'Logged out' } },
 });
 
-export const me = route({
+export const me = /* @__PURE__ */ route({
   operationId: 'getMe',
   method: 'GET',
   path: '/api/auth/me',
@@ -57,7 +60,7 @@ export const me = route({
   responses: { 200: { description: 'The fan', schema: User } },
 });
 
-export const updateMe = route({
+export const updateMe = /* @__PURE__ */ route({
   operationId: 'updateMe',
   method: 'PATCH',
   path: '/api/users/me',

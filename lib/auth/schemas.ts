@@ -1,67 +1,81 @@
 import * as z from 'zod/mini';
-import { plainText } from '../http/schemas';
+import { plainText, schema } from '../http/schemas';
 
 const PASSWORD_MIN = 8;
 // bcrypt reads at most 72 bytes: a longer password would be silently cut.
 const PASSWORD_MAX_BYTES = 72;
 
-export const Email = z.pipe(
-  z.string().check(z.trim(), z.toLowerCase()),
-  z.email({ error: 'Must be a valid email address' }).check(z.maxLength(254)),
+export const Email = /* @__PURE__ */ schema(() =>
+  z.pipe(
+    z.string().check(z.trim(), z.toLowerCase()),
+    z.email({ error: 'Must be a valid email address' }).check(z.maxLength(254)),
+  ),
 );
 
-export const Password = z.string().check(
-  z.minLength(PASSWORD_MIN, { error: `Password must be at least ${PASSWORD_MIN} characters (NIST SP 800-63B)` }),
-  z.refine((p) => Buffer.byteLength(p, 'utf8') <= PASSWORD_MAX_BYTES, {
-    error: `Password must be at most ${PASSWORD_MAX_BYTES} bytes`,
-  }),
+export const Password = /* @__PURE__ */ schema(() =>
+  z.string().check(
+    z.minLength(PASSWORD_MIN, { error: `Password must be at least ${PASSWORD_MIN} characters (NIST SP 800-63B)` }),
+    z.refine((p) => Buffer.byteLength(p, 'utf8') <= PASSWORD_MAX_BYTES, {
+      error: `Password must be at most ${PASSWORD_MAX_BYTES} bytes`,
+    }),
+  ),
 );
 
-export const Name = z.string().check(
-  z.trim(),
-  z.maxLength(100),
-  plainText(),
-  // Zero-width or punctuation-only names would let a fan look like no one.
-  z.regex(/[\p{L}\p{N}]/u, { error: 'Name must contain a letter or a digit' }),
+export const Name = /* @__PURE__ */ schema(() =>
+  z.string().check(
+    z.trim(),
+    z.maxLength(100),
+    plainText(),
+    // Zero-width or punctuation-only names would let a fan look like no one.
+    z.regex(/[\p{L}\p{N}]/u, { error: 'Name must contain a letter or a digit' }),
+  ),
 );
-export const ClubId = z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' }));
+export const ClubId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' })));
 
-export const RegisterBody = z
-  .strictObject({ email: Email, password: Password, name: Name, club_id: z.optional(ClubId) })
-  .check(
+export const RegisterBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({ email: Email, password: Password, name: Name, club_id: z.optional(ClubId) }).check(
     z.refine((b) => b.password.trim().toLowerCase() !== b.email, {
       error: 'Password must not be the email address',
       path: ['password'],
     }),
-  );
+  ),
+);
 
-export const LoginBody = z.strictObject({
-  email: Email,
-  password: z.string().check(z.minLength(1), z.maxLength(1024)),
-});
+export const LoginBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({
+    email: Email,
+    password: z.string().check(z.minLength(1), z.maxLength(1024)),
+  }),
+);
 
-export const RefreshBody = z.strictObject({ refresh_token: z.string().check(z.minLength(1), z.maxLength(512)) });
+export const RefreshBody = /* @__PURE__ */ schema(() => z.strictObject({ refresh_token: z.string().check(z.minLength(1), z.maxLength(512)) }));
 
-export const UpdateMeBody = z
-  .strictObject({ name: z.optional(Name), club_id: z.optional(z.nullable(ClubId)) })
-  .check(z.refine((b) => b.name !== undefined || b.club_id !== undefined, { error: 'Send name, club_id or both' }));
+export const UpdateMeBody = /* @__PURE__ */ schema(() =>
+  z
+    .strictObject({ name: z.optional(Name), club_id: z.optional(z.nullable(ClubId)) })
+    .check(z.refine((b) => b.name !== undefined || b.club_id !== undefined, { error: 'Send name, club_id or both' })),
+);
 
-export const User = z.object({
-  id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  club_id: z.nullable(z.string()),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
+export const User = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    club_id: z.nullable(z.string()),
+    created_at: z.string(),
+    updated_at: z.string(),
+  }),
+);
 
-export const Session = z.object({
-  user: User,
-  access_token: z.string(),
-  refresh_token: z.string(),
-  token_type: z.literal('Bearer'),
-  expires_in: z.number(),
-});
+export const Session = /* @__PURE__ */ schema(() =>
+  z.object({
+    user: User,
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number(),
+  }),
+);
 
 export type RegisterInput = z.infer<typeof RegisterBody>;
 export type LoginInput = z.infer<typeof LoginBody>;

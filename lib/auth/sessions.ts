@@ -1,15 +1,13 @@
-import { db, tx, type Tx } from '../db';
+import { tx, type Tx } from '../db';
 import { unauthorized } from '../http/problem';
-import { clearAttempts, consume, countAttempt } from '../rate-limit';
-import { checkPassword, hashPassword } from './passwords';
-import type { LoginInput, RegisterInput, SessionView } from './schemas';
+import type { SessionView } from './schemas';
 import { ACCESS_TOKEN_TTL, hashRefreshToken, newRefreshToken, signAccessToken } from './tokens';
-import { findUser, toUser, USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
+import { findUser, toUser, type UserRow } from './users';
 
 const REFRESH_TOKEN_TTL = '30 days';
 
 /** Issues an access token and the next refresh token of a session family. */
-const issue = async (sql: Tx, user: UserRow, familyId?: string): Promise<SessionView> => {
+export const issue = async (sql: Tx, user: UserRow, familyId?: string): Promise<SessionView> => {
   const refresh = newRefreshToken();
   await sql`
     insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
@@ -21,36 +19,6 @@ const issue = async (sql: Tx, user: UserRow, familyId?: string): Promise<Session
     token_type: 'Bearer',
     expires_in: ACCESS_TOKEN_TTL,
   };
-};
-
-/** Creates the fan, their empty euro wallet and a first session, together. */
-export const register = async (input: RegisterInput, ip: string): Promise<SessionView> => {
-  await consume('register-ip', ip);
-  const password = await hashPassword(input.password);
-  try {
-    return await tx(async (sql) => {
-      const [user] = await sql<UserRow[]>`
-        insert into users (email, password, name, club_id)
-        values (${input.email}, ${password}, ${input.name}, ${input.club_id ?? null})
-        returning ${sql(USER_COLUMNS)}`;
-      await sql`insert into wallets (user_id) values (${user!.id})`;
-      return issue(sql, user!);
-    });
-  } catch (error) {
-    throw userConstraintProblem(error);
-  }
-};
-
-export const login = async (input: LoginInput, ip: string): Promise<SessionView> => {
-  await consume('login-ip', ip);
-  await countAttempt('login-email', input.email);
-  // The slow hash is checked outside any transaction: no connection waits on it.
-  const sql = db();
-  const [user] = await sql<(UserRow & { password: string })[]>`
-    select ${sql(USER_COLUMNS)}, password from users where email = ${input.email}`;
-  if (!(await checkPassword(input.password, user?.password))) throw unauthorized('The email or password is incorrect.', 'invalid-credentials');
-  await clearAttempts('login-email', input.email);
-  return tx((sql) => issue(sql, user!));
 };
 
 type TokenRow = { id: string; family_id: string; user_id: string; spent_at: Date | null; revoked_at: Date | null; expired: boolean };
