@@ -1,15 +1,23 @@
-/** `npm run bench -- <name>`: runs one benchmark of this folder. */
-const benches: Record<string, () => Promise<{ main(): Promise<void> }>> = {
+/**
+ * `npm run bench` runs every benchmark of this folder, then prints the
+ * figures each reports against its target in one table;
+ * `npm run bench -- <name>` runs one.
+ */
+import { printFigures, type Figure } from './summary';
+
+const benches: Record<string, () => Promise<{ main(): Promise<Figure[]> }>> = {
   wallet: () => import('./wallet'),
+  bundles: () => import('./bundles'),
 };
 
 const name = process.argv[2];
-const load = name !== undefined && Object.hasOwn(benches, name) ? benches[name] : undefined;
-if (!load) {
-  console.error(`${name ? `no bench named "${name}"; ` : ''}usage: npm run bench -- <name>, one of: ${Object.keys(benches).join(', ')}`);
+if (name !== undefined && !Object.hasOwn(benches, name)) {
+  console.error(`no bench named "${name}"; usage: npm run bench [-- <name>], one of: ${Object.keys(benches).join(', ')}`);
   process.exitCode = 1;
 } else {
-  await (await load()).main();
+  const figures: Figure[] = [];
+  for (const load of name === undefined ? Object.values(benches) : [benches[name]!]) figures.push(...(await (await load()).main()));
+  printFigures(figures);
 }
 
 // Makes this file a module, where top-level await is allowed.

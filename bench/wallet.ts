@@ -23,6 +23,7 @@ import postgres from 'postgres';
 import { startScratch } from '../scripts/local-services';
 import { startPgProxy, type PgProxy, type RoundTrips } from '../test/support/pg-proxy';
 import { startBridgeProcess } from './redis-bridge-process';
+import type { Figure } from './summary';
 
 const WORKERS = 16;
 const WARMUP_SECONDS = 1;
@@ -112,7 +113,7 @@ const left = (v: string, width: number) => v.padEnd(width);
 const right = (v: string, width: number) => v.padStart(width);
 const num = (v: number, width: number, digits = 0) => right(Number.isFinite(v) ? v.toFixed(digits) : '–', width);
 
-export const main = async (): Promise<void> => {
+export const main = async (): Promise<Figure[]> => {
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
     const scratch = await startScratch('bench', { seed: false, redis: startBridgeProcess });
@@ -262,6 +263,19 @@ export const main = async (): Promise<void> => {
       `"rest" is the machine's busy CPU less both Node processes: Postgres, mostly. ${availableParallelism()} CPUs give ${availableParallelism() * 1000} ms of CPU per second in all.`,
     );
     console.log(out.join('\n'));
+
+    const most = (modes: RoundTrips[][]) => Math.max(...modes.flat().map((r) => r.messages));
+    const plainMost = most([plainTrips]);
+    const [uncontended, hotWallet] = results.map(({ api, sql }) => ({ api, sql, ratio: api.perSecond / sql.perSecond }));
+    const rate = (s: Stats) => `${s.perSecond.toFixed(0)}/s`;
+    const cpuNote = (s: Stats & { cpu: CpuShare }) => `${rate(s)}, CPU/transfer ${s.cpu.api.toFixed(2)} ms API + ${s.cpu.bridge.toFixed(2)} bridge + ${s.cpu.rest.toFixed(2)} rest`;
+    return [
+      { figure: 'round trips per movement, direct', measured: String(most(direct)), baseline: `${plainMost} (plain SQL)`, target: '≤ 3', met: most(direct) <= 3 },
+      { figure: 'round trips per movement, pooler', measured: String(most(pooled)), baseline: `${plainMost} (plain SQL)`, target: '≤ 3', met: most(pooled) <= 3 },
+      { figure: 'hot wallet, API/plain', measured: `${hotWallet!.ratio.toFixed(2)} (${cpuNote(hotWallet!.api)})`, baseline: cpuNote(hotWallet!.sql), target: '≥ 1.0', met: hotWallet!.ratio >= 1 },
+      { figure: 'uncontended, API/plain', measured: `${uncontended!.ratio.toFixed(2)} (${cpuNote(uncontended!.api)})`, baseline: cpuNote(uncontended!.sql), target: 'CPU-bound: see CPU' },
+      { figure: 'handler CPU per transfer, p50 / p95', measured: `${percentile(handlerCpu, 0.5).toFixed(2)} / ${percentile(handlerCpu, 0.95).toFixed(2)} ms`, baseline: '', target: '≤ 1 ms (aim)', met: percentile(handlerCpu, 0.5) <= 1 },
+    ];
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((error) => console.warn(`cleanup failed: ${error}`));
