@@ -23,6 +23,11 @@ export const toProblemError = (error: unknown): ProblemError => {
     logger.error('database unavailable', { error: String(error) });
     return unavailable();
   }
+  // middy answers for a handler that would outlive the Lambda's time: the service is overloaded, not broken.
+  if (error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: string } | undefined)?.package === '@middy/core') {
+    logger.error('request timed out', { error: String(error) });
+    return unavailable('The request took too long; retry shortly (with the same Idempotency-Key, if it had one).');
+  }
   logger.error('unexpected error', error as Error);
   return new ProblemError(500, 'internal-error', 'An unexpected error occurred; quote the request id if you report it.');
 };

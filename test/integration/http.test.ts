@@ -184,6 +184,13 @@ describe('an unexpected error', () => {
     expect(res.raw).not.toContain('secret');
     expect(logged).toHaveBeenCalledWith('unexpected error', error);
   });
+
+  it('that is the Lambda running out of time is a 503 to retry, not a 500', async () => {
+    vi.spyOn(users, 'getMe').mockReturnValue(new Promise(() => {}));
+    const res = await invoke(me, { path: '/api/auth/me', token: fan.token, remainingMs: 100 });
+    expectProblem(res, 503, '/problems/service-unavailable');
+    expect(res.headers['retry-after']).toBeDefined();
+  });
 });
 
 describe('GET /api/openapi.json', () => {

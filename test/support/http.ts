@@ -18,6 +18,8 @@ export type Call = {
   params?: Record<string, string>;
   token?: string;
   ip?: string;
+  /** What the Lambda context says is left of the invocation's time (10 s by default). */
+  remainingMs?: number;
 };
 
 export type Answer<T = any> = { status: number; headers: Record<string, string>; body: T; raw: string };
@@ -57,7 +59,7 @@ export const invoke = async <T = any>(handler: unknown, call: Call = {}): Promis
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: call.ip ?? randomIp(), userAgent: 'vitest' },
     },
   } as APIGatewayProxyEventV2;
-  const context = { awsRequestId: randomUUID(), functionName: 'test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+  const context = { awsRequestId: randomUUID(), functionName: 'test', getRemainingTimeInMillis: () => call.remainingMs ?? 10_000 } as unknown as Context;
   const result = (await (handler as Handler)(event, context)) as { statusCode: number; headers: Record<string, string>; body?: string };
   const raw = result.body ?? '';
   return { status: result.statusCode, headers: lower(result.headers ?? {}), body: raw ? JSON.parse(raw) : undefined, raw };
