@@ -13,6 +13,7 @@ const PARTS = {
   timestamp: (v: unknown): v is string =>
     typeof v === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(v),
   uuid: isUuid,
+  slug: (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v),
 };
 type Part = keyof typeof PARTS;
 type Key<S extends readonly Part[]> = { [I in keyof S]: S[I] extends 'seq' ? number : string };

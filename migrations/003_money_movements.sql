@@ -109,13 +109,13 @@ end $$;
 -- Posts one transfer: its legs ([{wallet_id, user_id, type, amount,
 -- counterparty_wallet_id, metadata}], locked by ledger_lock, summing to
 -- zero: checked at commit), each entry with the balance after it, and the
--- new balances. Returns {transfer_id, created_at, entries: [{id, wallet_id, user_id, balance_after}]}.
-create function ledger_post(p_kind text, p_legs jsonb) returns jsonb language plpgsql as $$
+-- new balances; a refund names the transfer it `p_reverses`. Returns {transfer_id, created_at, entries: [{id, wallet_id, user_id, balance_after}]}.
+create function ledger_post(p_kind text, p_legs jsonb, p_reverses uuid default null) returns jsonb language plpgsql as $$
 declare
   posted jsonb;
 begin
   with transfer as (
-    insert into transfers (kind) values (p_kind) returning id, created_at
+    insert into transfers (kind, reverses) values (p_kind, p_reverses) returning id, created_at
   ), legs as (
     select * from jsonb_to_recordset(p_legs) as l (
       wallet_id uuid, user_id uuid, type text, amount bigint, counterparty_wallet_id uuid, metadata jsonb)

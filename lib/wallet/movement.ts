@@ -1,9 +1,9 @@
 import type { JSONValue, PendingQuery, Row } from 'postgres';
-import { invalidate, keys } from '../cache';
+import { invalidate, keys, type CacheKey } from '../cache';
 import { config } from '../config';
 import { db, pgCode, retrying, type Sql } from '../db';
 import { KEY_TTL, type Claim } from '../http/idempotency';
-import { conflict, refused, type ProblemError } from '../http/problem';
+import { ProblemError, refused } from '../http/problem';
 import type { Reply } from '../http/route';
 
 /**
@@ -36,11 +36,16 @@ type ClaimParameter = ReturnType<Sql['json']>;
  * legs (and stock) and stores the outcome, all committed together. A key
  * already settled answers its stored outcome, marked replayed; the same key
  * with another request is 422. The caches of the fans whose wallets moved
- * are cleared once the statement has committed.
+ * are cleared once the statement has committed, with what else `stale`
+ * names (a cart, a product list), in the same one call to Redis.
  *
  * `call` builds the statement from the claim as the function takes it.
  */
-export const movement = async <R>(claim: Claim, call: (sql: Sql, claim: ClaimParameter) => PendingQuery<Row[]>): Promise<Settled<R>> => {
+export const movement = async <R>(
+  claim: Claim,
+  call: (sql: Sql, claim: ClaimParameter) => PendingQuery<Row[]>,
+  stale: (result: R) => CacheKey[] = () => [],
+): Promise<Settled<R>> => {
   const sql = db();
   const asJson = sql.json({
     user_id: claim.userId,
@@ -53,15 +58,19 @@ export const movement = async <R>(claim: Claim, call: (sql: Sql, claim: ClaimPar
   try {
     [{ outcome: settled }] = (await retrying(() => call(sql, asJson))) as unknown as [{ outcome: Settled<R> }];
   } catch (error) {
-    // PF409: a conflict that stores nothing (a key still in flight, a request already settled).
+    // PF409: a conflict that stores nothing (a key still in flight, a request already settled, sold out);
+    // its hint, when there is one, holds figures for the problem (the products sold out).
     if (pgCode(error) === 'PF409') {
-      const { message, detail } = error as { message: string; detail?: string };
-      throw conflict(message, detail ?? message);
+      const { message, detail, hint } = error as { message: string; detail?: string; hint?: string };
+      throw new ProblemError(409, message, detail ?? message, hint ? (JSON.parse(hint) as Record<string, unknown>) : {});
     }
     throw error;
   }
   if (settled.reused) throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
-  if (settled.fans?.length) await invalidate(...settled.fans.flatMap((id) => [keys.walletBalance(id), keys.transactions(id)]));
+  if (!settled.replayed && settled.status < 300) {
+    const wallets = (settled.fans ?? []).flatMap((id) => [keys.walletBalance(id), keys.transactions(id)]);
+    await invalidate(...wallets, ...stale(settled.result as R));
+  }
   return settled;
 };
 

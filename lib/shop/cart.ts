@@ -1,0 +1,61 @@
+import { cached, invalidate, keys } from '../cache';
+import { db, pgCode } from '../db';
+import { notFound, refused } from '../http/problem';
+import { display } from '../money';
+import { LINE_MAX, type CartAddInput, type CartView } from './schemas';
+
+type LineRow = { product_id: string; name: string; unit_price: number; quantity: number; in_stock: boolean };
+
+const loadCart = async (userId: string): Promise<CartView> => {
+  const rows = await db()<LineRow[]>`
+    select c.product_id, p.name, p.price as unit_price, c.quantity, p.stock >= c.quantity as in_stock
+    from cart c join products p on p.id = c.product_id
+    where c.user_id = ${userId}
+    order by c.added_at, c.product_id`;
+  const items = rows.map((r) => ({ ...r, line_total: r.unit_price * r.quantity }));
+  const total = items.reduce((sum, line) => sum + line.line_total, 0);
+  return { items, total, currency: 'EUR', display: display(total) };
+};
+
+/** The fan's cart at today's prices; a line whose quantity is no longer in stock says so. */
+export const getCart = (userId: string): Promise<CartView> => cached(keys.cart(userId), () => loadCart(userId));
+
+/** The cart after a change, read from Postgres (the cached copy has just been cleared). */
+const changed = async (userId: string) => {
+  await invalidate(keys.cart(userId));
+  return loadCart(userId);
+};
+
+const lineLimit = () => refused('cart-line-limit', `A cart line holds at most ${LINE_MAX} of a product.`, { limit: LINE_MAX });
+const noSuchLine = () => notFound('This product is not in your cart.');
+
+/** Adds to the cart; a product already there has its line grow (to at most 10). */
+export const addToCart = async (userId: string, input: CartAddInput): Promise<CartView> => {
+  const sql = db();
+  try {
+    const added = await sql`
+      insert into cart (user_id, product_id, quantity) values (${userId}, ${input.product_id}, ${input.quantity})
+      on conflict (user_id, product_id) do update set quantity = cart.quantity + excluded.quantity
+      where cart.quantity + excluded.quantity <= ${LINE_MAX}
+      returning 1`;
+    if (added.count === 0) throw lineLimit();
+  } catch (error) {
+    // The product must exist (the cart's foreign key).
+    if (pgCode(error) === '23503') throw notFound('No product has this id.');
+    throw error;
+  }
+  return changed(userId);
+};
+
+/** Sets a line's quantity; 0 removes it. */
+export const updateLine = async (userId: string, productId: string, quantity: number): Promise<CartView> => {
+  const sql = db();
+  const touched =
+    quantity === 0
+      ? await sql`delete from cart where user_id = ${userId} and product_id = ${productId}`
+      : await sql`update cart set quantity = ${quantity} where user_id = ${userId} and product_id = ${productId}`;
+  if (touched.count === 0) throw noSuchLine();
+  return changed(userId);
+};
+
+export const removeLine = (userId: string, productId: string): Promise<CartView> => updateLine(userId, productId, 0);

@@ -1,0 +1,79 @@
+import { keys } from '../cache';
+import { db } from '../db';
+import type { Claim } from '../http/idempotency';
+import type { Reply } from '../http/route';
+import { display } from '../money';
+import { decodeCursor, page } from '../pagination';
+import { shardOf } from '../wallet/ledger';
+import { answer, iso, movement } from '../wallet/movement';
+import { productLists } from './products';
+import { orderNotFound, shopRefusals } from './refusals';
+import type { OrdersFilter, OrderView } from './schemas';
+
+type OrderRow = {
+  id: string;
+  items: OrderView['items'];
+  total: number;
+  currency: string;
+  status: OrderView['status'];
+  created_at: Date | string;
+};
+
+const toView = (row: OrderRow): OrderView => ({
+  id: row.id,
+  items: row.items,
+  total: row.total,
+  currency: row.currency,
+  display: display(row.total),
+  status: row.status,
+  created_at: iso(row.created_at),
+});
+
+/** What an order's movement reports: the order, and its products' lists to refresh. */
+type Placed = { order: OrderRow; lines: Array<{ club: string; category: string }> };
+
+/** What a purchase or a cancellation makes stale besides the wallet: the cart, and the lists showing the products' stock. */
+const stale = (userId: string) => (placed: Placed) => [keys.cart(userId), ...placed.lines.flatMap(productLists)];
+
+/**
+ * Buys the cart (migration 004's shop_checkout): stock, payment, order and
+ * the emptied cart commit together. A line short of stock is a 409 naming
+ * its products, and nothing changes.
+ */
+export const checkout = async (claim: Claim): Promise<Reply> => {
+  const settled = await movement<Placed>(claim, (sql, c) => sql`select shop_checkout(${c}, ${shardOf(claim.userId)}) as outcome`, stale(claim.userId));
+  return answer(settled, shopRefusals, ({ order }) => toView(order));
+};
+
+/** Cancels a paid order of the fan's (shop_order_cancel): refunded, restocked. */
+export const cancelOrder = async (claim: Claim, id: string): Promise<Reply> => {
+  const settled = await movement<Placed>(
+    claim,
+    (sql, c) => sql`select shop_order_cancel(${c}, ${shardOf(claim.userId)}, ${id}) as outcome`,
+    stale(claim.userId),
+  );
+  return answer(settled, shopRefusals, ({ order }) => toView(order));
+};
+
+/** The fan's orders, newest first. */
+export const listOrders = async (userId: string, filter: OrdersFilter) => {
+  const sql = db();
+  const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
+  const rows = await sql<Array<OrderRow & { created_key: string }>>`
+    select id, items, total, currency, status, created_at, created_at::text as created_key
+    from orders
+    where user_id = ${userId}
+      ${after ? sql`and (created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
+    order by created_at desc, id desc
+    limit ${filter.limit + 1}`;
+  const result = page(rows, filter.limit, (r) => [r.created_key, r.id]);
+  return { items: result.items.map(toView), next_cursor: result.next_cursor };
+};
+
+/** One order of the fan's; another fan's is not found. */
+export const getOrder = async (userId: string, id: string): Promise<OrderView> => {
+  const [row] = await db()<OrderRow[]>`
+    select id, items, total, currency, status, created_at from orders where id = ${id} and user_id = ${userId}`;
+  if (!row) throw orderNotFound();
+  return toView(row);
+};
