@@ -21,7 +21,8 @@ type OrderRow = {
 
 const toView = (row: OrderRow): OrderView => ({
   id: row.id,
-  items: row.items,
+  // Items come back from jsonb with its own key order; the API keeps one.
+  items: row.items.map(({ product_id, name, unit_price, quantity }) => ({ product_id, name, unit_price, quantity })),
   total: row.total,
   currency: row.currency,
   display: display(row.total),
