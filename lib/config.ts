@@ -35,5 +35,9 @@ export const config = {
   redisTimeoutMs: () => int('REDIS_TIMEOUT_MS', 300),
   jwtSecret: () => env('JWT_SECRET'),
   bcryptCost: () => int('BCRYPT_COST', 12),
+  /** HMAC-SHA512 key the eSIM carrier signs its usage reports with. */
+  esimWebhookSecret: () => env('ESIM_WEBHOOK_SECRET'),
+  /** The SM-DP+ server of the simulated eSIM carrier (a real one names its own). */
+  esimSmdpAddress: () => env('ESIM_SMDP_ADDRESS') ?? 'smdp.esim.paiecashfan.test',
   corsOrigins: () => (env('CORS_ORIGINS') ?? '*').split(',').map((o) => o.trim()),
 };

@@ -1,9 +1,11 @@
 import * as auth from './auth/routes';
+import * as esim from './esim/routes';
 import { healthRoute } from './health';
 import { openApiRoute } from './openapi/route';
 import type { Route } from './http/route';
+import * as notifications from './notifications/routes';
 import * as shop from './shop/routes';
 import * as wallet from './wallet/routes';
 
 /** Every endpoint the API serves; serverless.yml must route exactly these. */
-export const routes: readonly Route[] = [healthRoute, openApiRoute, ...Object.values(auth), ...Object.values(wallet), ...Object.values(shop)];
+export const routes: readonly Route[] = [healthRoute, openApiRoute, ...Object.values(auth), ...Object.values(wallet), ...Object.values(shop), ...Object.values(esim), ...Object.values(notifications)];

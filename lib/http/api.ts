@@ -45,6 +45,8 @@ const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware
         id: state.requestId,
         ip: event.requestContext?.http?.sourceIp ?? 'unknown',
         userAgent: header(event, 'user-agent'),
+        header: (name: string) => header(event, name),
+        rawBody: state.rawBody,
       },
       claim: route.idempotent
         ? {

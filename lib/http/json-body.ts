@@ -16,6 +16,7 @@ export const jsonBody = (): Middleware => ({
     if (!JSON_TYPE.test(header(event, 'content-type') ?? '')) {
       throw new ProblemError(415, 'unsupported-media-type', 'Send the body as JSON with "Content-Type: application/json".');
     }
+    request.context.http.rawBody = raw;
     try {
       request.context.http.body = JSON.parse(raw.toString('utf8'));
     } catch {

@@ -40,7 +40,14 @@ export type Input<R extends Route> = {
   user: R['auth'] extends 'required' ? AuthUser : AuthUser | undefined;
   /** The request's claim on its Idempotency-Key, settled by the movement it makes. */
   claim: R['idempotent'] extends true ? Claim : undefined;
-  request: { id: string; ip: string; userAgent: string | undefined };
+  request: {
+    id: string;
+    ip: string;
+    userAgent: string | undefined;
+    header(name: string): string | undefined;
+    /** The body's bytes as sent (a webhook checks its signature over them). */
+    rawBody: Buffer | undefined;
+  };
 };
 
 export type Reply = {

@@ -10,6 +10,8 @@ export type State = {
   requestId: string;
   startedAt: number;
   body?: unknown;
+  /** The body's bytes as sent, for what signs them (a webhook's HMAC). */
+  rawBody?: Buffer;
   input?: { body: unknown; query: unknown; params: unknown };
   user?: AuthUser;
 };

@@ -12,6 +12,7 @@ export default async function setup() {
     UPSTASH_REDIS_REST_URL: scratch.redis.url,
     UPSTASH_REDIS_REST_TOKEN: scratch.redis.token,
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    ESIM_WEBHOOK_SECRET: 'test-esim-webhook-secret',
     BCRYPT_COST: '10',
     PG_POOL_MAX: '10',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
