@@ -9,7 +9,7 @@
  * otherwise be shared with earlier runs and with `npm run dev` on the same
  * Redis.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startRedisBridge, type RedisBridge } from '../../scripts/redis-bridge';
 import { startOffline, type Offline } from '../support/offline';
@@ -40,8 +40,12 @@ afterAll(async () => {
 
 type Reply = { status: number; headers: Headers; body: any };
 
-const call = async (method: string, path: string, options: { body?: unknown; token?: string; key?: string } = {}): Promise<Reply> => {
-  const headers: Record<string, string> = {};
+const call = async (
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; key?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> => {
+  const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers['idempotency-key'] = options.key;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -119,6 +123,32 @@ describe('the API over serverless offline', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(res.body).toMatchObject({ status: 400, errors: [{ path: 'body.password', message: expect.stringContaining('at least 8') }] });
+  });
+
+  it('buys a jersey and a travel eSIM from the wallet, and takes the carrier\'s signed usage report', async () => {
+    dumpOnFailure();
+    const registered = await call('POST', '/api/auth/register', {
+      body: { email: `e2e.${randomBytes(5).toString('hex')}@example.test`, password, name: 'E2E Shopper', club_id: 'AS_MONACO' },
+    });
+    const token = registered.body.access_token as string;
+    expect((await call('POST', '/api/wallet/deposit', { token, key: randomUUID(), body: { amount: 20_000, method: 'card' } })).status).toBe(201);
+
+    const jerseys = await call('GET', '/api/shop/products?club=AS_MONACO&category=jerseys');
+    expect(jerseys.body.items.map((p: { id: string }) => p.id)).toContain('asm-home-2026');
+    expect((await call('POST', '/api/shop/cart', { token, body: { product_id: 'asm-home-2026' } })).status).toBe(200);
+    const order = await call('POST', '/api/shop/checkout', { token, key: randomUUID() });
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ status: 'paid', total: 8999, items: [{ product_id: 'asm-home-2026', quantity: 1 }] });
+
+    const esim = await call('POST', '/api/esim/activate', { token, key: randomUUID(), body: { plan_id: 'eu-5gb-7d' } });
+    expect(esim.status).toBe(201);
+    expect(esim.body.qr_code).toMatch(/^<svg/);
+    const usage = { iccid: esim.body.iccid, used_mb: 4000, at: new Date().toISOString() };
+    const signature = createHmac('sha512', process.env.ESIM_WEBHOOK_SECRET!).update(JSON.stringify(usage)).digest('hex');
+    const reported = await call('POST', '/api/esim/webhooks/usage', { body: usage, headers: { 'x-signature': signature } });
+    expect(reported.body).toEqual({ applied: true, notified: ['75'] });
+    expect((await call('GET', '/api/esim/active/usage', { token })).body).toMatchObject({ used_mb: 4000, status: 'ACTIVE' });
+    expect((await call('GET', '/api/wallet/balance', { token })).body.balance).toBe(20_000 - 8999 - 999);
   });
 
   it('answers an unknown path with a 404 problem, not the gateway default', async () => {
