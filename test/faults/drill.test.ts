@@ -1,7 +1,8 @@
 /**
  * The fault drill through the handlers, in this process: database sessions
  * cut twice, Redis stalled and its clients dropped, under concurrent
- * transfers, deposits and request payments (test/support/drill.ts).
+ * transfers, deposits, request payments and shop checkouts
+ * (test/support/drill.ts).
  *
  * Redis is a bridge of this file's own to the real Redis (REDIS_URL, else
  * 127.0.0.1:6379), so that stalling and dropping it is what the API sees;
@@ -11,6 +12,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as health } from '../../functions/health/get';
+import { handler as cartAdd } from '../../functions/shop/cart-add';
+import { handler as checkout } from '../../functions/shop/checkout';
 import { handler as deposit } from '../../functions/wallet/deposit';
 import { handler as requestCreate } from '../../functions/wallet/request-create';
 import { handler as requestPay } from '../../functions/wallet/request-pay';
@@ -48,6 +51,8 @@ const handlerOf = ({ method, path }: DrillRequest): [unknown, Record<string, str
   if (path === '/api/wallet/deposit') return [deposit];
   if (path === '/api/wallet/transfers') return [transfer];
   if (path === '/api/wallet/requests') return [requestCreate];
+  if (path === '/api/shop/cart') return [cartAdd];
+  if (path === '/api/shop/checkout') return [checkout];
   const pay = PAY.exec(path);
   if (pay) return [requestPay, { id: pay[1]! }];
   throw new Error(`the drill has no handler for ${method} ${path}`);

@@ -37,7 +37,8 @@ type Fan = { id: string; token: string };
 type Op =
   | { kind: 'transfer'; from: Fan; to: Fan; amount: number }
   | { kind: 'deposit'; fan: Fan; amount: number }
-  | { kind: 'pay'; payer: Fan; requester: Fan; requestId: string; amount: number };
+  | { kind: 'pay'; payer: Fan; requester: Fan; requestId: string; amount: number }
+  | { kind: 'checkout'; fan: Fan; product: string };
 
 type Sample = { at: number; status: number };
 
@@ -62,6 +63,8 @@ export type DrillReport = {
     ledgerSumsToZero: boolean;
     balancesMatchEntries: boolean;
     noFanBelowZero: boolean;
+    /** The drill's product has sold exactly what the checkouts' answers say. */
+    stockMatchesOrders: boolean;
     healthyAfter: boolean;
   };
   mismatches: string[];
@@ -112,8 +115,15 @@ const setUp = async (sql: postgres.Sql, send: Send, count: number) => {
       pays.push({ kind: 'pay', payer, requester, requestId: request.id, amount });
     }
   }
-  return { fans, pays };
+  // A product of the drill's own, for checkouts: what it sells must match what the answers say.
+  const product = `drill-${randomUUID().slice(0, 8)}`;
+  await sql`
+    insert into products (id, name, club, category, price, stock)
+    values (${product}, 'Drill scarf', 'OGC_NICE', 'drill', 250, ${PRODUCT_STOCK})`;
+  return { fans, pays, product };
 };
+
+const PRODUCT_STOCK = 100_000;
 
 const requestOf = (op: Op): DrillRequest => {
   const key = randomUUID();
@@ -124,11 +134,21 @@ const requestOf = (op: Op): DrillRequest => {
       return { method: 'POST', path: '/api/wallet/deposit', token: op.fan.token, key, body: { amount: op.amount, method: 'card' } };
     case 'pay':
       return { method: 'POST', path: `/api/wallet/requests/${op.requestId}/pay`, token: op.payer.token, key };
+    case 'checkout':
+      return { method: 'POST', path: '/api/shop/checkout', token: op.fan.token, key };
   }
 };
 
+/**
+ * A checkout first puts the product in the cart. Adding is not idempotent:
+ * a retried add may add twice, so the books take the quantities and totals
+ * from the checkout's answer.
+ */
+const cartAddOf = (op: Op): DrillRequest | undefined =>
+  op.kind === 'checkout' ? { method: 'POST', path: '/api/shop/cart', token: op.fan.token, body: { product_id: op.product, quantity: 1 } } : undefined;
+
 /** What a successful op moved, per fan. */
-const effects = (op: Op): Array<[string, number]> => {
+const effects = (op: Op, answer: DrillAnswer): Array<[string, number]> => {
   switch (op.kind) {
     case 'transfer':
       return [[op.from.id, -op.amount], [op.to.id, op.amount]];
@@ -136,6 +156,8 @@ const effects = (op: Op): Array<[string, number]> => {
       return [[op.fan.id, op.amount]];
     case 'pay':
       return [[op.payer.id, -op.amount], [op.requester.id, op.amount]];
+    case 'checkout':
+      return [[op.fan.id, -Number(answer.body.total)]];
   }
 };
 
@@ -143,7 +165,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
   const { send } = options;
   const sql = postgres(options.databaseUrl, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } });
   try {
-    const { fans, pays } = await setUp(sql, send, options.fans ?? 16);
+    const { fans, pays, product } = await setUp(sql, send, options.fans ?? 16);
     const ids = fans.map((f) => f.id);
     const startBalances = new Map(
       (await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`).map(
@@ -190,12 +212,15 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
       const roll = Math.random();
       if (roll < 0.15 && payQueue.length) return payQueue.pop();
       if (roll < 0.3) return { kind: 'deposit', fan: pick(fans), amount: cents(500, 1500) };
+      if (roll < 0.4) return { kind: 'checkout', fan: pick(fans), product };
       const from = pick(fans);
       return { kind: 'transfer', from, to: pick(fans.filter((f) => f !== from)), amount: cents(100, 1000) };
     };
     const deadline = Date.now() + 60_000;
     const worker = async () => {
       for (let op = nextOp(); op; op = nextOp()) {
+        const add = cartAddOf(op);
+        if (add) await settle(send, add, samples, deadline);
         const { answer, attempts } = await settle(send, requestOf(op), samples, deadline);
         outcomes.push({ op, answer, attempts });
       }
@@ -207,7 +232,11 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
     const unsettled = outcomes.filter((o) => !succeeded.includes(o) && !refused.includes(o));
 
     const expected = new Map(startBalances);
-    for (const { op } of succeeded) for (const [id, delta] of effects(op)) expected.set(id, expected.get(id)! + delta);
+    for (const { op, answer } of succeeded) for (const [id, delta] of effects(op, answer)) expected.set(id, expected.get(id)! + delta);
+    const sold = succeeded
+      .filter((o) => o.op.kind === 'checkout')
+      .reduce((n, o) => n + (o.answer.body.items as Array<{ quantity: number }>).reduce((q, item) => q + item.quantity, 0), 0);
+    const [{ stock }] = (await sql`select stock from products where id = ${product}`) as unknown as [{ stock: number }];
     const finals = await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`;
     const mismatches = finals
       .filter((r) => Number(r.balance) !== expected.get(r.user_id))
@@ -255,6 +284,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
         ledgerSumsToZero: Number(books!.unbalanced) === 0 && Number(books!.total) === 0,
         balancesMatchEntries: Number(books!.drifted) === 0,
         noFanBelowZero: Number(books!.negative) === 0,
+        stockMatchesOrders: stock === PRODUCT_STOCK - sold,
         healthyAfter,
       },
       mismatches,
