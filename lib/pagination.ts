@@ -10,8 +10,11 @@ export const encodeCursor = (key: readonly (string | number)[]): string => Buffe
 /** What each part of a cursor may be; anything else is not one we issued. */
 const PARTS = {
   seq: (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0,
+  // As Postgres prints a timestamptz; each field in its range, so that no cursor reaches the database unparseable.
   timestamp: (v: unknown): v is string =>
-    typeof v === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(v),
+    typeof v === 'string' &&
+    /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d)?$/.test(v) &&
+    !Number.isNaN(Date.parse(v.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'))),
   uuid: isUuid,
   slug: (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v),
 };

@@ -1,6 +1,6 @@
 import { cached, invalidate, keys } from '../cache';
 import { db, pgCode, tx, type Sql, type Tx } from '../db';
-import { badRequest, conflict, unauthorized } from '../http/problem';
+import { accountGone, badRequest, conflict } from '../http/problem';
 import type { UpdateMeInput, UserView } from './schemas';
 
 export type UserRow = {
@@ -43,8 +43,7 @@ export const userConstraintProblem = (error: unknown): Error => {
 export const getMe = (userId: string): Promise<UserView> =>
   cached(keys.user(userId), async () => {
     const row = await findUser(db(), userId);
-    // A valid token for an account that no longer exists is no credential.
-    if (!row) throw unauthorized('This account no longer exists.');
+    if (!row) throw accountGone();
     return toUser(row);
   });
 
@@ -58,7 +57,7 @@ export const updateMe = async (userId: string, input: UpdateMeInput): Promise<Us
           updated_at = now()
         where id = ${userId}
         returning ${sql(USER_COLUMNS)}`;
-      if (!row) throw unauthorized('This account no longer exists.');
+      if (!row) throw accountGone();
       sql.afterCommit(() => invalidate(keys.user(userId)));
       return toUser(row);
     });

@@ -16,7 +16,11 @@ export const UsageReport = /* @__PURE__ */ schema(() =>
   z.strictObject({
     iccid: z.string().check(z.regex(/^\d{18,22}$/, { error: 'Must be an ICCID' })),
     used_mb: z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000)),
-    at: z.iso.datetime({ offset: true }),
+    at: z.iso.datetime({ offset: true }).check(
+      z.refine((at) => Date.parse(at) >= Date.UTC(2000, 0, 1) && Date.parse(at) <= Date.now() + 86_400_000, {
+        error: 'Must be a time since 2000 and not past tomorrow',
+      }),
+    ),
   }),
 );
 

@@ -12,7 +12,10 @@ const badSignature = () =>
 export const checkSignature = (rawBody: Buffer | undefined, signature: string | undefined): void => {
   const secret = config.esimWebhookSecret();
   if (!secret) throw unavailable('eSIM usage reports cannot be checked: ESIM_WEBHOOK_SECRET is not set.');
-  const given = Buffer.from((signature ?? '').replace(/^sha512=/i, ''), 'hex');
+  const hex = (signature ?? '').replace(/^sha512=/i, '');
+  // Strictly 128 hex digits: Buffer.from(…, 'hex') would stop quietly at the first other character.
+  if (!/^[0-9a-f]{128}$/i.test(hex)) throw badSignature();
+  const given = Buffer.from(hex, 'hex');
   const expected = createHmac('sha512', secret).update(rawBody ?? Buffer.alloc(0)).digest();
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw badSignature();
 };

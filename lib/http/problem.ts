@@ -56,6 +56,8 @@ export const badRequest = (detail: string, errors?: FieldError[]) =>
   new ProblemError(400, 'validation-error', detail, errors ? { errors } : {});
 export const unauthorized = (detail = 'A valid access token is required.', slug = 'unauthorized') =>
   new ProblemError(401, slug, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="paiecashfan"' } });
+/** A valid token for an account that no longer exists is no credential. */
+export const accountGone = () => unauthorized('This account no longer exists.');
 export const notFound = (detail: string) => new ProblemError(404, 'not-found', detail);
 export const conflict = (slug: string, detail: string) => new ProblemError(409, slug, detail);
 export const refused = (slug: string, detail: string, extra: Record<string, unknown> = {}) =>

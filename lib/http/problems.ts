@@ -16,6 +16,10 @@ export const toProblemError = (error: unknown): ProblemError => {
   if (['22021', '22P05'].includes(pgCode(error) ?? '')) {
     return new ProblemError(400, 'validation-error', 'The request contains characters that cannot be stored.');
   }
+  // A date or number beyond what its column holds, likewise.
+  if (['22008', '22003'].includes(pgCode(error) ?? '')) {
+    return new ProblemError(400, 'validation-error', 'A value in the request is out of range.');
+  }
   if (isLockTimeout(error)) {
     return tooManyRequests(1, 'Another operation on the same account is still running; retry in a moment.');
   }

@@ -32,4 +32,7 @@ export const PageQuery = /* @__PURE__ */ schema(() => ({
  * trimmed by the schemas that use it.
  */
 export const plainText = () =>
-  z.regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'Must not contain control characters' });
+  // Bidirectional overrides and zero-width characters too: they let a name pass for another.
+  z.regex(/^[^\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*$/, {
+    error: 'Must not contain control or invisible formatting characters',
+  });

@@ -1,6 +1,6 @@
 import { cached, invalidate, keys } from '../cache';
 import { db, pgCode } from '../db';
-import { notFound, refused } from '../http/problem';
+import { accountGone, notFound, refused } from '../http/problem';
 import { display } from '../money';
 import { LINE_MAX, type CartAddInput, type CartView } from './schemas';
 
@@ -40,8 +40,10 @@ export const addToCart = async (userId: string, input: CartAddInput): Promise<Ca
       returning 1`;
     if (added.count === 0) throw lineLimit();
   } catch (error) {
-    // The product must exist (the cart's foreign key).
-    if (pgCode(error) === '23503') throw notFound('No product has this id.');
+    // The cart's foreign keys: the product must exist, and so must the fan.
+    if (pgCode(error) === '23503') {
+      throw (error as { constraint_name?: string }).constraint_name === 'cart_user_id_fkey' ? accountGone() : notFound('No product has this id.');
+    }
     throw error;
   }
   return changed(userId);

@@ -3,7 +3,7 @@ import { invalidate, keys, type CacheKey } from '../cache';
 import { config } from '../config';
 import { db, pgCode, retrying, type Sql } from '../db';
 import { KEY_TTL, type Claim } from '../http/idempotency';
-import { ProblemError, refused } from '../http/problem';
+import { accountGone, ProblemError, refused } from '../http/problem';
 import type { Reply } from '../http/route';
 
 /**
@@ -63,6 +63,10 @@ export const movement = async <R>(
     if (pgCode(error) === 'PF409') {
       const { message, detail, hint } = error as { message: string; detail?: string; hint?: string };
       throw new ProblemError(409, message, detail ?? message, hint ? (JSON.parse(hint) as Record<string, unknown>) : {});
+    }
+    // The key is the fan's: a token whose fan no longer exists cannot claim one.
+    if (pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey') {
+      throw accountGone();
     }
     throw error;
   }

@@ -1,5 +1,6 @@
 import type { Tx } from '../db';
 import type { Claim } from '../http/idempotency';
+import { accountGone } from '../http/problem';
 import type { Reply } from '../http/route';
 import { display } from '../money';
 import { fanRef, type FanRef } from './accounts';
@@ -18,7 +19,8 @@ export const findFan = async (sql: Tx, userId: string, other: string): Promise<{
   const rows = await sql<{ id: string; email: string; name: string }[]>`
     select id, email, name from users
     where id = any(${[userId, ...ref.userIds]}::uuid[]) or email = any(${ref.emails}::text[])`;
-  const mine = rows.find((row) => row.id === userId)!;
+  const mine = rows.find((row) => row.id === userId);
+  if (!mine) throw accountGone();
   if (ref.userIds.includes(userId) || ref.emails.includes(mine.email)) throw selfTransfer();
   const theirs = rows.find((row) => row !== mine);
   if (!theirs) throw fanNotFound();

@@ -104,7 +104,8 @@ describe("the carrier's usage reports", () => {
     const fan = await newFan();
     await deposit(fan, 5000);
     const { iccid } = (await activate(fan, 'eu-5gb-7d')).body;
-    const t = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 12, minutes)).toISOString();
+    const start = Date.now() - 3600_000;
+    const t = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
 
     expect((await report({ iccid, used_mb: 100, at: t(0) }, 'not the secret')).status).toBe(401);
     expect((await report({ iccid, used_mb: 100, at: t(0) }, undefined, '')).status).toBe(401);
@@ -134,6 +135,9 @@ describe("the carrier's usage reports", () => {
     expect(renewed.body.iccid).not.toBe(iccid);
 
     expect((await report({ iccid: '8933000000000000000', used_mb: 1, at: t(60) })).status).toBe(404);
+    // A report from before 2000 or from after tomorrow is no report.
+    expect((await report({ iccid, used_mb: 1, at: '0001-01-01T00:00:00Z' })).status).toBe(400);
+    expect((await report({ iccid, used_mb: 1, at: new Date(Date.now() + 3 * 86_400_000).toISOString() })).status).toBe(400);
   });
 
   it('keep each fan to their own eSIM and notifications', async () => {

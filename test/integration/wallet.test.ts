@@ -105,9 +105,11 @@ describe('transfers', () => {
     await deposit(ana, 100);
     const note = await send(ana, bob.id, 10, key(), 'nul\u0000byte');
     expect(note.status).toBe(400);
-    expect(note.body.errors[0]).toEqual({ path: 'body.note', message: 'Must not contain control characters' });
+    expect(note.body.errors[0]).toEqual({ path: 'body.note', message: 'Must not contain control or invisible formatting characters' });
     expect((await send(ana, `${bob.email}\u0000`, 10)).status).toBe(400);
     expect((await ask(ana, bob.id, 10, 'tab\there')).status).toBe(400);
+    // A right-to-left override would let a note or a name read as something else.
+    expect((await send(ana, bob.id, 10, key(), 'pay\u202Eyap')).status).toBe(400);
     expect(await balanceOf(ana)).toBe(100);
   });
 
