@@ -5,7 +5,8 @@ import { openApiRoute } from './openapi/route';
 import type { Route } from './http/route';
 import * as notifications from './notifications/routes';
 import * as shop from './shop/routes';
+import * as tickets from './tickets/routes';
 import * as wallet from './wallet/routes';
 
 /** Every endpoint the API serves; serverless.yml must route exactly these. */
-export const routes: readonly Route[] = [healthRoute, openApiRoute, ...Object.values(auth), ...Object.values(wallet), ...Object.values(shop), ...Object.values(esim), ...Object.values(notifications)];
+export const routes: readonly Route[] = [healthRoute, openApiRoute, ...Object.values(auth), ...Object.values(wallet), ...Object.values(shop), ...Object.values(esim), ...Object.values(tickets), ...Object.values(notifications)];

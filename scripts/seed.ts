@@ -45,10 +45,9 @@ export const seed = async (sql: Sql): Promise<void> => {
     await t`insert into products ${t(products)} on conflict (id) do nothing`;
     await t`insert into esim_plans ${t(esimPlans)} on conflict (id) do nothing`;
     for (const { categories, ...event } of events) {
-      const seats = categories.reduce((n, c) => n + c.capacity, 0);
       const priceFrom = Math.min(...categories.map((c) => c.price));
       await t`
-        insert into events ${t({ ...event, price_from: priceFrom, seats_available: seats })}
+        insert into events ${t({ ...event, price_from: priceFrom })}
         on conflict (id) do nothing`;
       await t`
         insert into event_categories ${t(categories.map((c) => ({ ...c, event_id: event.id, available: c.capacity })))}

@@ -253,6 +253,12 @@ const baselines: Record<string, () => Baseline> = {
   topUpEsim: () => ({ body: { plan_id: PLAN } }),
   esimUsageWebhook: () => ({ body: usageReport() }),
   listNotifications: () => ({}),
+  listEvents: () => ({}),
+  getEvent: () => ({ params: { id: 'asm-psg-2026-12-05' } }),
+  // The hostile fan holds nothing: a purchase is refused for lack of funds.
+  purchaseTickets: () => ({ body: { event_id: 'asm-psg-2026-12-05', category: 'tribune_nord', quantity: 1 } }),
+  listMyTickets: () => ({}),
+  getTicket: () => ({ params: { id: randomUUID() } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */

@@ -1,0 +1,65 @@
+import { route } from '../http/route';
+import { EventDetail, EventPage, EventParams, EventsQuery, Purchase, PurchaseBody, Ticket, TicketPage, TicketParams, TicketsQuery } from './schemas';
+
+const tags = ['tickets'] as const;
+
+export const listEvents = /* @__PURE__ */ route({
+  operationId: 'listEvents',
+  method: 'GET',
+  path: '/api/tickets/events',
+  summary: 'Upcoming matches by date; `?club&competition&from` filter them',
+  tags,
+  auth: 'none',
+  query: EventsQuery,
+  responses: { 200: { description: 'A page of events, with their seats left', schema: EventPage } },
+});
+
+export const getEvent = /* @__PURE__ */ route({
+  operationId: 'getEvent',
+  method: 'GET',
+  path: '/api/tickets/events/{id}',
+  summary: 'One match, with its seat categories and the seats left in each',
+  tags,
+  auth: 'none',
+  params: EventParams,
+  responses: { 200: { description: 'The event', schema: EventDetail }, 404: { description: 'No such event' } },
+});
+
+export const purchase = /* @__PURE__ */ route({
+  operationId: 'purchaseTickets',
+  method: 'POST',
+  path: '/api/tickets/purchase',
+  summary: 'Buy 1 to 6 seats of a category from the wallet',
+  tags,
+  auth: 'required',
+  idempotent: true,
+  body: PurchaseBody,
+  responses: {
+    201: { description: 'The tickets', schema: Purchase },
+    404: { description: 'No such event or category' },
+    409: { description: 'Sold out' },
+    422: { description: 'Insufficient funds, or the match is past' },
+  },
+});
+
+export const listMine = /* @__PURE__ */ route({
+  operationId: 'listMyTickets',
+  method: 'GET',
+  path: '/api/tickets/mine',
+  summary: "The fan's tickets, newest first",
+  tags,
+  auth: 'required',
+  query: TicketsQuery,
+  responses: { 200: { description: 'A page of tickets', schema: TicketPage } },
+});
+
+export const getTicket = /* @__PURE__ */ route({
+  operationId: 'getTicket',
+  method: 'GET',
+  path: '/api/tickets/{id}',
+  summary: 'One ticket of yours',
+  tags,
+  auth: 'required',
+  params: TicketParams,
+  responses: { 200: { description: 'The ticket', schema: Ticket }, 404: { description: 'No such ticket of yours' } },
+});

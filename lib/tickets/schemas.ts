@@ -1,0 +1,72 @@
+import * as z from 'zod/mini';
+import { PageQuery, schema } from '../http/schemas';
+
+const EventId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an event id such as asm-psg-2026-12-05' })));
+/** At most 6 tickets in one purchase. */
+export const QUANTITY_MAX = 6;
+
+export const EventsQuery = /* @__PURE__ */ schema(() =>
+  z.strictObject({
+    limit: PageQuery.limit,
+    cursor: z.optional(EventId),
+    club: z.optional(z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' }))),
+    competition: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
+    from: z.optional(z.iso.datetime({ offset: true })),
+  }),
+);
+export const EventParams = /* @__PURE__ */ schema(() => z.strictObject({ id: EventId }));
+export const PurchaseBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({
+    event_id: EventId,
+    category: z.string().check(z.regex(/^[a-z0-9_]{1,40}$/, { error: 'Must be a seat category such as tribune_nord' })),
+    quantity: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(QUANTITY_MAX)), 1),
+  }),
+);
+export const TicketsQuery = /* @__PURE__ */ schema(() => z.strictObject({ ...PageQuery }));
+export const TicketParams = /* @__PURE__ */ schema(() => z.strictObject({ id: z.uuid({ error: 'Must be a ticket id' }) }));
+
+const Category = /* @__PURE__ */ schema(() => z.object({ category: z.string(), price: z.number(), capacity: z.number(), available: z.number() }));
+
+export const Event = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    title: z.string(),
+    club: z.string(),
+    date: z.string(),
+    venue: z.string(),
+    competition: z.string(),
+    price_from: z.number(),
+    currency: z.string(),
+    seats_available: z.number(),
+    hot: z.boolean(),
+    vip: z.boolean(),
+  }),
+);
+export const EventDetail = /* @__PURE__ */ schema(() => z.extend(Event, { categories: z.array(Category) }));
+export const EventPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(Event), next_cursor: z.nullable(z.string()) }));
+
+export const Ticket = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    event: z.object({ id: z.string(), title: z.string(), date: z.string(), venue: z.string() }),
+    category: z.string(),
+    price: z.number(),
+    currency: z.string(),
+    status: z.enum(['valid', 'checked_in', 'refunded', 'cancelled']),
+    nft: z.boolean(),
+    blockchain: z.object({ standard: z.string(), token_id: z.string(), metadata_url: z.string() }),
+    created_at: z.string(),
+  }),
+);
+export const Purchase = /* @__PURE__ */ schema(() =>
+  z.object({ tickets: z.array(Ticket), total: z.number(), currency: z.string(), display: z.string() }),
+);
+export const TicketPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(Ticket), next_cursor: z.nullable(z.string()) }));
+
+export type EventsFilter = z.infer<typeof EventsQuery>;
+export type PurchaseInput = z.infer<typeof PurchaseBody>;
+export type TicketsFilter = z.infer<typeof TicketsQuery>;
+export type EventView = z.infer<typeof Event>;
+export type EventDetailView = z.infer<typeof EventDetail>;
+export type TicketView = z.infer<typeof Ticket>;
+export type PurchaseView = z.infer<typeof Purchase>;

@@ -1,0 +1,139 @@
+/**
+ * Match tickets through their handlers: events with their seats left, the
+ * purchase (seats, payment and tickets in one movement), and the fan's tickets.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { handler as getEvent } from '../../functions/tickets/event-get';
+import { handler as listEvents } from '../../functions/tickets/events-list';
+import { handler as getTicket } from '../../functions/tickets/get';
+import { handler as mine } from '../../functions/tickets/mine';
+import { handler as purchaseHandler } from '../../functions/tickets/purchase';
+import { db } from '../../lib/db';
+import { newFan, type Fan } from '../support/fans';
+import { invoke } from '../support/http';
+import { balanceOf, deposit, key } from '../support/wallet';
+
+/** An event of the test's own, `days` from now, with one category of `capacity` seats at `price`. */
+const newEvent = async (capacity: number, price = 2000, days = 30) => {
+  const id = `test-${randomBytes(5).toString('hex')}`;
+  await db()`
+    insert into events (id, title, club, date, venue, competition, price_from)
+    values (${id}, 'OGC Nice vs Test FC', 'OGC_NICE', now() + make_interval(days => ${days}), 'Allianz Riviera', 'Test Cup', ${price})`;
+  await db()`insert into event_categories (event_id, category, price, capacity, available) values (${id}, 'tribune', ${price}, ${capacity}, ${capacity})`;
+  return id;
+};
+const available = async (event: string) =>
+  (await db()<{ available: number }[]>`select available from event_categories where event_id = ${event}`)[0]!.available;
+
+const buy = (fan: Fan, event_id: string, quantity = 1, category = 'tribune', idempotencyKey = key()) =>
+  invoke(purchaseHandler, { path: '/api/tickets/purchase', token: fan.token, headers: { 'idempotency-key': idempotencyKey }, body: { event_id, category, quantity } });
+
+describe('events', () => {
+  it('lists upcoming matches by date with their seats left, filtered and paged', async () => {
+    const all = await invoke(listEvents, { path: '/api/tickets/events', query: { club: 'AS_MONACO' } });
+    expect(all.status).toBe(200);
+    expect(all.body.items.length).toBeGreaterThanOrEqual(2);
+    expect(all.body.items[0]).toMatchObject({ id: expect.any(String), club: 'AS_MONACO', seats_available: expect.any(Number), price_from: expect.any(Number), hot: expect.any(Boolean) });
+    const dates = all.body.items.map((e: { date: string }) => e.date);
+    expect([...dates].sort()).toEqual(dates);
+    const first = await invoke(listEvents, { path: '/api/tickets/events', query: { club: 'AS_MONACO', limit: '1' } });
+    const second = await invoke(listEvents, { path: '/api/tickets/events', query: { club: 'AS_MONACO', limit: '1', cursor: first.body.next_cursor } });
+    expect([first.body.items[0].id, second.body.items[0].id]).toEqual(all.body.items.slice(0, 2).map((e: { id: string }) => e.id));
+    const ligue1 = await invoke(listEvents, { path: '/api/tickets/events', query: { competition: 'ligue 1' } });
+    expect(ligue1.body.items.every((e: { competition: string }) => e.competition === 'Ligue 1')).toBe(true);
+    expect((await invoke(listEvents, { path: '/api/tickets/events', query: { cursor: 'no-such-event' } })).status).toBe(400);
+  });
+
+  it('shows one match with its categories, and 404 for an unknown one', async () => {
+    const event = await invoke(getEvent, { path: '/api/tickets/events/asm-psg-2026-12-05', params: { id: 'asm-psg-2026-12-05' } });
+    expect(event.body.categories.map((c: { category: string }) => c.category)).toEqual(['tribune_nord', 'tribune_honneur', 'vip']);
+    expect(event.body.seats_available).toBe(event.body.categories.reduce((n: number, c: { available: number }) => n + c.available, 0));
+    expect((await invoke(getEvent, { path: '/api/tickets/events/nope', params: { id: 'nope' } })).status).toBe(404);
+  });
+});
+
+describe('purchase', () => {
+  it('takes the seats, debits the wallet and issues collectible tickets; a replay issues none', async () => {
+    const fan = await newFan();
+    await deposit(fan, 10_000);
+    const event = await newEvent(10, 2500);
+    const listed = async () =>
+      (await invoke(listEvents, { path: '/api/tickets/events', query: { club: 'OGC_NICE', limit: '100' } })).body.items.find((e: { id: string }) => e.id === event);
+    expect((await listed()).seats_available).toBe(10);
+    const k = key();
+    const bought = await buy(fan, event, 2, 'tribune', k);
+    expect(bought.status).toBe(201);
+    expect(bought.body).toMatchObject({ total: 5000, currency: 'EUR', display: '50.00' });
+    expect(bought.body.tickets).toHaveLength(2);
+    expect(bought.body.tickets[0]).toMatchObject({
+      event: { id: event, venue: 'Allianz Riviera' },
+      category: 'tribune',
+      price: 2500,
+      status: 'valid',
+      nft: true,
+      blockchain: { standard: 'ERC-721', token_id: expect.stringMatching(/^\d+$/), metadata_url: `/api/tickets/${bought.body.tickets[0].id}/metadata` },
+    });
+    expect((await buy(fan, event, 2, 'tribune', k)).raw).toBe(bought.raw);
+    expect(await balanceOf(fan)).toBe(5000);
+    expect(await available(event)).toBe(8);
+    // The cached list shows the seats taken at once.
+    expect((await listed()).seats_available).toBe(8);
+  });
+
+  it('refuses sold out (409), a short wallet and a past match (422), a bad quantity (400), leaving everything as it was', async () => {
+    const fan = await newFan();
+    await deposit(fan, 3000);
+    const small = await newEvent(1, 1000);
+    const soldOut = await buy(fan, small, 2);
+    expect(soldOut.status).toBe(409);
+    expect(soldOut.body.type).toBe('/problems/sold-out');
+    const pricey = await newEvent(10, 5000);
+    expect((await buy(fan, pricey)).body.type).toBe('/problems/insufficient-funds');
+    const past = await newEvent(10, 1000, -1);
+    expect((await buy(fan, past)).body.type).toBe('/problems/event-past');
+    expect((await buy(fan, pricey, 7)).status).toBe(400);
+    expect((await buy(fan, pricey, 1, 'no_such_category')).status).toBe(404);
+    expect(await balanceOf(fan)).toBe(3000);
+    expect([await available(small), await available(pricey), await available(past)]).toEqual([1, 10, 10]);
+  });
+
+  it('200 buyers at once for 100 seats: exactly 100 tickets and 100 debits, refused buyers untouched', async () => {
+    const event = await newEvent(100, 1500);
+    const buyers: Fan[] = [];
+    while (buyers.length < 200) {
+      buyers.push(...(await Promise.all(Array.from({ length: 20 }, async () => {
+        const fan = await newFan();
+        await deposit(fan, 2000);
+        return fan;
+      }))));
+    }
+    const answers = await Promise.all(buyers.map((fan) => buy(fan, event)));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(100);
+    expect(answers.filter((a) => a.status === 409 && a.body.type === '/problems/sold-out')).toHaveLength(100);
+    expect(await available(event)).toBe(0);
+    const ids = buyers.map((b) => b.id);
+    const [books] = await db()<{ tickets: number; debited: number; untouched: number }[]>`
+      select
+        (select count(*)::int from tickets where event_id = ${event}) as tickets,
+        (select count(*)::int from wallets where user_id = any(${ids}::uuid[]) and balance = 500) as debited,
+        (select count(*)::int from wallets where user_id = any(${ids}::uuid[]) and balance = 2000) as untouched`;
+    expect(books).toEqual({ tickets: 100, debited: 100, untouched: 100 });
+  }, 120_000);
+});
+
+describe("the fan's tickets", () => {
+  it('lists them newest first and shows each to its holder only', async () => {
+    const [ana, eve] = [await newFan(), await newFan()];
+    await deposit(ana, 10_000);
+    const event = await newEvent(10, 1000);
+    const first = (await buy(ana, event, 1)).body.tickets[0];
+    const second = (await buy(ana, event, 1)).body.tickets[0];
+    const page1 = await invoke(mine, { path: '/api/tickets/mine', token: ana.token, query: { limit: '1' } });
+    const page2 = await invoke(mine, { path: '/api/tickets/mine', token: ana.token, query: { limit: '1', cursor: page1.body.next_cursor } });
+    expect([page1.body.items[0].id, page2.body.items[0].id]).toEqual([second.id, first.id]);
+    expect((await invoke(getTicket, { path: `/api/tickets/${first.id}`, token: ana.token, params: { id: first.id } })).body.id).toBe(first.id);
+    expect((await invoke(getTicket, { path: `/api/tickets/${first.id}`, token: eve.token, params: { id: first.id } })).status).toBe(404);
+    expect((await invoke(mine, { path: '/api/tickets/mine', token: eve.token })).body.items).toEqual([]);
+  });
+});
