@@ -168,6 +168,29 @@ const plainActivation = (sql: postgres.Sql, userId: string, wallet: string, sell
         iccid = excluded.iccid, activation_code = excluded.activation_code`;
   });
 
+/**
+ * The old app's ticket purchase, as it ran: BEGIN, check the balance, debit,
+ * insert the ticket, record the movement, COMMIT; here with the seat taken
+ * by a guarded update in the debit's place of the flow.
+ */
+const plainTicketPurchase = (sql: postgres.Sql, userId: string, wallet: string, seller: string, eventId: string, category: string) =>
+  sql.begin(async (tx) => {
+    const [seat] = await tx<{ price: number; balance: number }[]>`
+      select c.price, w.balance from event_categories c, wallets w
+      where c.event_id = ${eventId} and c.category = ${category} and w.id = ${wallet} for update of w`;
+    await tx`update event_categories set available = available - 1 where event_id = ${eventId} and category = ${category} and available >= 1`;
+    const [transfer] = await tx<{ id: string }[]>`
+      with transfer as (insert into transfers (kind) values ('purchase') returning id),
+      moved as (
+        update wallets w set balance = w.balance + d.amount from (values (${wallet}::uuid, ${-seat!.price}::bigint), (${seller}::uuid, ${seat!.price}::bigint)) as d (id, amount)
+        where w.id = d.id returning w.id, w.user_id, w.balance, d.amount)
+      insert into transactions (transfer_id, wallet_id, user_id, type, amount, balance_after)
+      select transfer.id, moved.id, moved.user_id, case when moved.amount < 0 then 'purchase' else 'sale' end, moved.amount, moved.balance
+      from transfer, moved
+      returning transfer_id as id`;
+    await tx`insert into tickets (user_id, event_id, category, price, transfer_id) values (${userId}, ${eventId}, ${category}, ${seat!.price}, ${transfer!.id})`;
+  });
+
 /** Round trips of single operations on a warm connection: `setUp` runs uncounted before each. */
 const roundTripsOf = async <T>(proxy: PgProxy, act: (context: T) => Promise<unknown>, setUp: () => Promise<T> = async () => undefined as T) => {
   for (let i = 0; i < 3; i++) await act(await setUp());
@@ -209,6 +232,7 @@ export const main = async (): Promise<Figure[]> => {
     const { handler: addToCart } = await import('../functions/shop/cart-add');
     const { handler: checkout } = await import('../functions/shop/checkout');
     const { handler: activate } = await import('../functions/esim/activate');
+    const { handler: purchaseTickets } = await import('../functions/tickets/purchase');
     const { shardOf } = await import('../lib/wallet/ledger');
     const { closeDb } = await import('../lib/db');
     cleanups.push(closeDb);
@@ -300,6 +324,10 @@ export const main = async (): Promise<Figure[]> => {
     // Before each activation (not counted), the traveller's last eSIM has used its data up.
     const traveller = fans[6]!;
     const useUp = () => plain`update esim_active set data_used = data_total where user_id = ${traveller.id}`;
+    const ticketOnce = async () => {
+      const bought = await invoke(purchaseTickets, { path: '/api/tickets/purchase', token: traveller.token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id: 'om-losc-2026-12-20', category: 'virage_sud', quantity: 1 } });
+      if (bought.status !== 201) throw new Error(`ticket purchase answered ${bought.status} ${bought.raw}`);
+    };
     const activateOnce = async () => {
       const bought = await invoke(activate, { path: '/api/esim/activate', token: traveller.token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { plan_id: 'eu-5gb-7d' } });
       if (bought.status !== 201) throw new Error(`activation answered ${bought.status} ${bought.raw}`);
@@ -313,6 +341,7 @@ export const main = async (): Promise<Figure[]> => {
         await roundTripsOf(proxy, payOnce, () => pay(2, 3)),
         await roundTripsOf(proxy, checkoutOnce, fillCart),
         await roundTripsOf(proxy, activateOnce, useUp),
+        await roundTripsOf(proxy, ticketOnce),
       ];
     };
     const [direct, pooled] = [await apiRoundTrips('none'), await apiRoundTrips('transaction')];
@@ -321,12 +350,15 @@ export const main = async (): Promise<Figure[]> => {
     let plainTrips: RoundTrips[];
     let plainCheckoutTrips: RoundTrips[];
     let plainActivationTrips: RoundTrips[];
+    let plainTicketTrips: RoundTrips[];
     try {
       plainTrips = await roundTripsOf(proxy, () => viaSql(plainOne, 0, 1));
       const [revenue] = await plain<{ id: string }[]>`select id from wallets where system = 'shop_revenue' and shard = ${shardOf(shopper.id)}`;
       plainCheckoutTrips = await roundTripsOf(proxy, () => plainCheckout(plainOne, shopper.id, wallet.get(shopper.id)!, revenue!.id), fillCart);
       const [seller] = await plain<{ id: string }[]>`select id from wallets where system = 'esim' and shard = ${shardOf(traveller.id)}`;
       plainActivationTrips = await roundTripsOf(proxy, () => plainActivation(plainOne, traveller.id, wallet.get(traveller.id)!, seller!.id, 'eu-5gb-7d'), useUp);
+      const [box] = await plain<{ id: string }[]>`select id from wallets where system = 'ticketing' and shard = ${shardOf(traveller.id)}`;
+      plainTicketTrips = await roundTripsOf(proxy, () => plainTicketPurchase(plainOne, traveller.id, wallet.get(traveller.id)!, box!.id, 'om-losc-2026-12-20', 'virage_sud'));
     } finally {
       await plainOne.end({ timeout: 5 });
     }
@@ -344,6 +376,7 @@ export const main = async (): Promise<Figure[]> => {
       `${left('request payment', 28)}${right(trips(direct[2]!), 8)}${right(trips(pooled[2]!), 8)}`,
       `${left('checkout (2 lines)', 28)}${right(trips(direct[3]!), 8)}${right(trips(pooled[3]!), 8)}${right(trips(plainCheckoutTrips), 11)}`,
       `${left('eSIM activation', 28)}${right(trips(direct[4]!), 8)}${right(trips(pooled[4]!), 8)}${right(trips(plainActivationTrips), 11)}`,
+      `${left('ticket purchase', 28)}${right(trips(direct[5]!), 8)}${right(trips(pooled[5]!), 8)}${right(trips(plainTicketTrips), 11)}`,
       '',
       'transfers (POST /api/wallet/transfers in-process, vs the same transfer as plain SQL); CPU in ms per transfer',
       `${left('scenario', 13)}${left('path', 11)}${right('per s', 9)}${right('p50 ms', 9)}${right('p95 ms', 9)}${right('API proc', 10)}${right('bridge', 8)}${right('rest', 7)}${right('errors', 8)}`,
@@ -378,6 +411,7 @@ export const main = async (): Promise<Figure[]> => {
       { figure: 'round trips per movement, direct', measured: String(most(movesDirect)), baseline: `${plainMost} (plain SQL)`, target: '≤ 3', met: most(movesDirect) <= 3 },
       { figure: 'round trips per movement, pooler', measured: String(most(movesPooled)), baseline: `${plainMost} (plain SQL)`, target: '≤ 3', met: most(movesPooled) <= 3 },
       { figure: 'round trips per checkout, direct / pooler', measured: `${trips(direct[3]!)} / ${trips(pooled[3]!)}`, baseline: `${trips(plainCheckoutTrips)} (plain SQL)`, target: '≤ 4', met: most([direct[3]!, pooled[3]!]) <= 4 },
+      { figure: 'round trips per ticket purchase, direct / pooler', measured: `${trips(direct[5]!)} / ${trips(pooled[5]!)}`, baseline: `${trips(plainTicketTrips)} (old flow, plain SQL)`, target: '≤ 3', met: most([direct[5]!, pooled[5]!]) <= 3 },
       { figure: 'round trips per eSIM activation, direct / pooler', measured: `${trips(direct[4]!)} / ${trips(pooled[4]!)}`, baseline: `${trips(plainActivationTrips)} (plain SQL)`, target: '≤ 4', met: most([direct[4]!, pooled[4]!]) <= 4 },
       { figure: 'hot wallet, API/plain', measured: `${hotWallet!.ratio.toFixed(2)} (${cpuNote(hotWallet!.api)})`, baseline: cpuNote(hotWallet!.sql), target: '≥ 1.0', met: hotWallet!.ratio >= 1 },
       { figure: 'uncontended, API/plain', measured: `${uncontended!.ratio.toFixed(2)} (${cpuNote(uncontended!.api)})`, baseline: cpuNote(uncontended!.sql), target: 'CPU-bound: see CPU' },
