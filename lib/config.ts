@@ -35,6 +35,10 @@ export const config = {
   redisTimeoutMs: () => int('REDIS_TIMEOUT_MS', 300),
   jwtSecret: () => env('JWT_SECRET'),
   bcryptCost: () => int('BCRYPT_COST', 12),
+  /** The Ed25519 private JWK (with its `kid`) that signs ticket codes. */
+  ticketSigningKey: () => env('TICKET_SIGNING_KEY'),
+  /** Public JWKs of earlier signing keys (a JSON array), still published so their codes verify during a rotation. */
+  ticketVerifyKeys: () => env('TICKET_VERIFY_KEYS'),
   /** HMAC-SHA512 key the eSIM carrier signs its usage reports with. */
   esimWebhookSecret: () => env('ESIM_WEBHOOK_SECRET'),
   /** The SM-DP+ server of the simulated eSIM carrier (a real one names its own). */

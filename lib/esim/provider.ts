@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { create } from 'qrcode/lib/core/qrcode.js';
-import { render } from 'qrcode/lib/renderer/svg-tag.js';
 import { config } from '../config';
+import { qrSvg } from '../qr';
 
 /**
  * What the carrier hands over for an eSIM ordered for a plan, as eSIM
@@ -18,9 +17,6 @@ export type EsimProvider = {
    */
   order(plan: string, reference: string): Promise<OrderedEsim>;
 };
-
-/** The activation code as a scannable SVG QR (error correction M, as carriers print them). */
-export const qrSvg = (text: string): string => render(create(text, { errorCorrectionLevel: 'M' }), { margin: 2 });
 
 /** Luhn check digit, which ends every ICCID (ITU-T E.118). */
 const luhn = (digits: string): number => {

@@ -1,5 +1,7 @@
 import { route } from '../http/route';
-import { EventDetail, EventPage, EventParams, EventsQuery, Purchase, PurchaseBody, Ticket, TicketPage, TicketParams, TicketsQuery } from './schemas';
+import {
+  EventDetail, EventPage, EventParams, EventsQuery, Jwks, Purchase, PurchaseBody, Ticket, TicketCode, TicketPage, TicketParams, TicketsQuery,
+} from './schemas';
 
 const tags = ['tickets'] as const;
 
@@ -62,4 +64,25 @@ export const getTicket = /* @__PURE__ */ route({
   auth: 'required',
   params: TicketParams,
   responses: { 200: { description: 'The ticket', schema: Ticket }, 404: { description: 'No such ticket of yours' } },
+});
+
+export const getCode = /* @__PURE__ */ route({
+  operationId: 'getTicketCode',
+  method: 'GET',
+  path: '/api/tickets/{id}/qr',
+  summary: "The ticket's entry code: an Ed25519-signed JWS for this 30-second step, as a QR; valid for about a minute",
+  tags,
+  auth: 'required',
+  params: TicketParams,
+  responses: { 200: { description: 'The code, its QR and when gates stop taking it', schema: TicketCode }, 404: { description: 'No such ticket of yours' } },
+});
+
+export const getKeys = /* @__PURE__ */ route({
+  operationId: 'getTicketKeys',
+  method: 'GET',
+  path: '/api/tickets/keys',
+  summary: 'The public keys that sign entry codes (JWKS), for gates that verify offline',
+  tags,
+  auth: 'none',
+  responses: { 200: { description: 'The JWKS', schema: Jwks } },
 });

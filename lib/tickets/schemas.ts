@@ -63,6 +63,11 @@ export const Purchase = /* @__PURE__ */ schema(() =>
 );
 export const TicketPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(Ticket), next_cursor: z.nullable(z.string()) }));
 
+export const TicketCode = /* @__PURE__ */ schema(() => z.object({ code: z.string(), svg: z.string(), expires_at: z.string() }));
+export const Jwks = /* @__PURE__ */ schema(() =>
+  z.object({ keys: z.array(z.object({ kid: z.string(), kty: z.string(), crv: z.string(), x: z.string(), alg: z.string(), use: z.string() })) }),
+);
+
 export type EventsFilter = z.infer<typeof EventsQuery>;
 export type PurchaseInput = z.infer<typeof PurchaseBody>;
 export type TicketsFilter = z.infer<typeof TicketsQuery>;

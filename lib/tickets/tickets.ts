@@ -7,6 +7,7 @@ import { decodeCursor, page } from '../pagination';
 import { shardOf } from '../wallet/ledger';
 import { answer, iso, movement, type Refusals } from '../wallet/movement';
 import { walletRefusals } from '../wallet/refusals';
+import { mintCode } from './codes';
 import { eventLists } from './events';
 import type { PurchaseInput, PurchaseView, TicketsFilter, TicketView } from './schemas';
 
@@ -89,4 +90,11 @@ export const getTicket = async (userId: string, id: string): Promise<TicketView>
   const [row] = await sql<Listed[]>`${selectTickets(userId)} and t.id = ${id}`;
   if (!row) throw ticketNotFound();
   return toView(row, row.event);
+};
+
+/** A fresh entry code for one of the fan's tickets (see codes.ts). */
+export const ticketCode = async (userId: string, id: string) => {
+  const [ticket] = await db()<{ event_id: string }[]>`select event_id from tickets where id = ${id} and user_id = ${userId}`;
+  if (!ticket) throw ticketNotFound();
+  return mintCode({ t: id, e: ticket.event_id, h: userId });
 };

@@ -259,6 +259,8 @@ const baselines: Record<string, () => Baseline> = {
   purchaseTickets: () => ({ body: { event_id: 'asm-psg-2026-12-05', category: 'tribune_nord', quantity: 1 } }),
   listMyTickets: () => ({}),
   getTicket: () => ({ params: { id: randomUUID() } }),
+  getTicketCode: () => ({ params: { id: randomUUID() } }),
+  getTicketKeys: () => ({}),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */

@@ -6,10 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { handler as getEvent } from '../../functions/tickets/event-get';
 import { handler as listEvents } from '../../functions/tickets/events-list';
+import { handler as ticketCode } from '../../functions/tickets/code';
 import { handler as getTicket } from '../../functions/tickets/get';
+import { handler as ticketKeys } from '../../functions/tickets/keys';
 import { handler as mine } from '../../functions/tickets/mine';
 import { handler as purchaseHandler } from '../../functions/tickets/purchase';
+import { compactVerify, createLocalJWKSet } from 'jose';
 import { db } from '../../lib/db';
+import { readCode, STEP_SECONDS } from '../../lib/tickets/codes';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { balanceOf, deposit, key } from '../support/wallet';
@@ -135,5 +139,42 @@ describe("the fan's tickets", () => {
     expect((await invoke(getTicket, { path: `/api/tickets/${first.id}`, token: ana.token, params: { id: first.id } })).body.id).toBe(first.id);
     expect((await invoke(getTicket, { path: `/api/tickets/${first.id}`, token: eve.token, params: { id: first.id } })).status).toBe(404);
     expect((await invoke(mine, { path: '/api/tickets/mine', token: eve.token })).body.items).toEqual([]);
+  });
+});
+
+describe('entry codes', () => {
+  it("are Ed25519 JWS of ticket, event, holder and step, verifiable with the published keys, for the holder only", async () => {
+    const [ana, eve] = [await newFan(), await newFan()];
+    await deposit(ana, 5000);
+    const event = await newEvent(10, 1000);
+    const ticket = (await buy(ana, event)).body.tickets[0];
+    const issued = await invoke(ticketCode, { path: `/api/tickets/${ticket.id}/qr`, token: ana.token, params: { id: ticket.id } });
+    expect(issued.status).toBe(200);
+    expect(issued.body.svg).toMatch(/^<svg/);
+    const ttl = Date.parse(issued.body.expires_at) - Date.now();
+    expect(ttl).toBeGreaterThan(STEP_SECONDS * 1000 - 1000);
+    expect(ttl).toBeLessThanOrEqual(2 * STEP_SECONDS * 1000);
+    const jwks = (await invoke(ticketKeys, { path: '/api/tickets/keys' })).body;
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.any(String) });
+    expect(JSON.stringify(jwks)).not.toContain('"d"');
+    // A gate can check a code offline with the JWKS alone.
+    const { payload, protectedHeader } = await compactVerify(issued.body.code, createLocalJWKSet(jwks), { algorithms: ['EdDSA'] });
+    expect(protectedHeader.kid).toBe(jwks.keys[0].kid);
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ t: ticket.id, e: event, h: ana.id });
+    expect((await invoke(ticketCode, { path: `/api/tickets/${ticket.id}/qr`, token: eve.token, params: { id: ticket.id } })).status).toBe(404);
+  });
+
+  it('are taken for their step and the one before, and refused once tampered with or older', async () => {
+    const fan = await newFan();
+    await deposit(fan, 5000);
+    const ticket = (await buy(fan, await newEvent(10, 1000))).body.tickets[0];
+    const { code } = (await invoke(ticketCode, { path: `/api/tickets/${ticket.id}/qr`, token: fan.token, params: { id: ticket.id } })).body;
+    expect(await readCode(code)).toMatchObject({ ok: true, claims: { t: ticket.id } });
+    expect((await readCode(code, Date.now() + STEP_SECONDS * 1000)).ok).toBe(true);
+    expect(await readCode(code, Date.now() + 2 * STEP_SECONDS * 1000 + 1000)).toEqual({ ok: false, reason: 'expired_code' });
+    const [header, payload, signature] = code.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), h: randomBytes(8).toString('hex') })).toString('base64url');
+    expect(await readCode(`${header}.${forged}.${signature}`)).toEqual({ ok: false, reason: 'invalid_signature' });
+    expect(await readCode('garbage')).toEqual({ ok: false, reason: 'invalid_signature' });
   });
 });

@@ -3,6 +3,7 @@
  * embedded PostgreSQL otherwise; Redis through the REST bridge, to REDIS_URL
  * when set and answering, else in memory. Dropped and stopped afterwards.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { startScratch } from '../../scripts/local-services';
 
 export default async function setup() {
@@ -13,6 +14,7 @@ export default async function setup() {
     UPSTASH_REDIS_REST_TOKEN: scratch.redis.token,
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
     ESIM_WEBHOOK_SECRET: 'test-esim-webhook-secret',
+    TICKET_SIGNING_KEY: JSON.stringify({ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'test' }),
     BCRYPT_COST: '10',
     PG_POOL_MAX: '10',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
