@@ -1,5 +1,10 @@
-/** Demo data for local runs: clubs, shop products, matches, eSIM plans. Safe to re-run. */
+/** Demo data for local runs: clubs, shop products, matches, eSIM plans, a steward per club. Safe to re-run. */
+import { hashPassword } from '../lib/auth/passwords';
 import type { Sql } from '../lib/db';
+
+/** Each club's demo steward, who checks tickets in at its gates: `steward.<club>@paiecashfan.test`. */
+export const STEWARD_PASSWORD = 'steward demo pass';
+export const stewardEmail = (club: string) => `steward.${club.toLowerCase()}@paiecashfan.test`;
 
 const clubs = [
   { id: 'AS_MONACO', name: 'AS Monaco FC', short_name: 'Monaco', city: 'Monaco', league: 'Ligue 1' },
@@ -52,6 +57,17 @@ export const seed = async (sql: Sql): Promise<void> => {
       await t`
         insert into event_categories ${t(categories.map((c) => ({ ...c, event_id: event.id, available: c.capacity })))}
         on conflict do nothing`;
+    }
+    const existing = new Set(
+      (await t<{ email: string }[]>`select email from users where email = any(${clubs.map((c) => stewardEmail(c.id))})`).map((u) => u.email),
+    );
+    const password = existing.size < clubs.length ? await hashPassword(STEWARD_PASSWORD) : '';
+    for (const club of clubs.filter((c) => !existing.has(stewardEmail(c.id)))) {
+      const [steward] = await t<{ id: string }[]>`
+        insert into users (email, password, name, club_id) values (${stewardEmail(club.id)}, ${password}, ${`Steward ${club.short_name}`}, ${club.id})
+        returning id`;
+      await t`insert into wallets (user_id) values (${steward!.id})`;
+      await t`insert into club_roles (user_id, club_id, role) values (${steward!.id}, ${club.id}, 'steward')`;
     }
   });
 };

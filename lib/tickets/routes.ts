@@ -1,6 +1,6 @@
 import { route } from '../http/route';
 import {
-  EventDetail, EventPage, EventParams, EventsQuery, Jwks, Purchase, PurchaseBody, Ticket, TicketCode, TicketPage, TicketParams, TicketsQuery,
+  CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventsQuery, Jwks, Purchase, PurchaseBody, Ticket, TicketCode, TicketPage, TicketParams, TicketsQuery,
 } from './schemas';
 
 const tags = ['tickets'] as const;
@@ -85,4 +85,15 @@ export const getKeys = /* @__PURE__ */ route({
   tags,
   auth: 'none',
   responses: { 200: { description: 'The JWKS', schema: Jwks } },
+});
+
+export const checkIn = /* @__PURE__ */ route({
+  operationId: 'checkInTicket',
+  method: 'POST',
+  path: '/api/tickets/checkin',
+  summary: "A gate scan by a steward of the match's club: admitted exactly once per ticket, or refused with the reason",
+  tags,
+  auth: 'required',
+  body: CheckInBody,
+  responses: { 200: { description: 'admitted, or refused with its reason', schema: CheckIn }, 403: { description: "Not a steward of this match's club" } },
 });

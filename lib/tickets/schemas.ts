@@ -63,11 +63,26 @@ export const Purchase = /* @__PURE__ */ schema(() =>
 );
 export const TicketPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(Ticket), next_cursor: z.nullable(z.string()) }));
 
+export const CheckInBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({ code: z.string().check(z.minLength(1), z.maxLength(2048)), event_id: EventId }),
+);
+export const CheckIn = /* @__PURE__ */ schema(() =>
+  z.object({
+    result: z.enum(['admitted', 'refused']),
+    reason: z.optional(z.enum(['invalid_signature', 'expired_code', 'wrong_event', 'already_checked_in', 'transferred', 'canceled'])),
+    ticket: z.optional(z.string()),
+    holder: z.optional(z.object({ id: z.string(), name: z.string() })),
+    category: z.optional(z.string()),
+    checked_in_at: z.optional(z.string()),
+  }),
+);
 export const TicketCode = /* @__PURE__ */ schema(() => z.object({ code: z.string(), svg: z.string(), expires_at: z.string() }));
 export const Jwks = /* @__PURE__ */ schema(() =>
   z.object({ keys: z.array(z.object({ kid: z.string(), kty: z.string(), crv: z.string(), x: z.string(), alg: z.string(), use: z.string() })) }),
 );
 
+export type CheckInInput = z.infer<typeof CheckInBody>;
+export type CheckInView = z.infer<typeof CheckIn>;
 export type EventsFilter = z.infer<typeof EventsQuery>;
 export type PurchaseInput = z.infer<typeof PurchaseBody>;
 export type TicketsFilter = z.infer<typeof TicketsQuery>;

@@ -261,6 +261,7 @@ const baselines: Record<string, () => Baseline> = {
   getTicket: () => ({ params: { id: randomUUID() } }),
   getTicketCode: () => ({ params: { id: randomUUID() } }),
   getTicketKeys: () => ({}),
+  checkInTicket: () => ({ body: { code: 'not-a-code', event_id: 'asm-psg-2026-12-05' } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { handler as getEvent } from '../../functions/tickets/event-get';
 import { handler as listEvents } from '../../functions/tickets/events-list';
+import { handler as checkInHandler } from '../../functions/tickets/checkin';
 import { handler as ticketCode } from '../../functions/tickets/code';
 import { handler as getTicket } from '../../functions/tickets/get';
 import { handler as ticketKeys } from '../../functions/tickets/keys';
@@ -13,7 +14,9 @@ import { handler as mine } from '../../functions/tickets/mine';
 import { handler as purchaseHandler } from '../../functions/tickets/purchase';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { db } from '../../lib/db';
-import { readCode, STEP_SECONDS } from '../../lib/tickets/codes';
+import { signAccessToken } from '../../lib/auth/tokens';
+import { mintCode, readCode, STEP_SECONDS } from '../../lib/tickets/codes';
+import { stewardEmail } from '../../scripts/seed';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { balanceOf, deposit, key } from '../support/wallet';
@@ -176,5 +179,62 @@ describe('entry codes', () => {
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), h: randomBytes(8).toString('hex') })).toString('base64url');
     expect(await readCode(`${header}.${forged}.${signature}`)).toEqual({ ok: false, reason: 'invalid_signature' });
     expect(await readCode('garbage')).toEqual({ ok: false, reason: 'invalid_signature' });
+  });
+});
+
+describe('gate check-in', () => {
+  /** The demo steward of a club (scripts/seed.ts), signed in. */
+  const steward = async (club: string) => {
+    const [{ id }] = (await db()`select id from users where email = ${stewardEmail(club)}`) as unknown as [{ id: string }];
+    return { id, token: await signAccessToken(id) };
+  };
+  const scan = (token: string, code: string, event_id: string) =>
+    invoke(checkInHandler, { path: '/api/tickets/checkin', token, body: { code, event_id } });
+  const holding = async () => {
+    const fan = await newFan({ name: 'Gate Fan' });
+    await deposit(fan, 5000);
+    const event = await newEvent(10, 1000);
+    const ticket = (await buy(fan, event)).body.tickets[0];
+    const { code } = await mintCode({ t: ticket.id, e: event, h: fan.id });
+    return { fan, event, ticket, code };
+  };
+
+  it('admits a ticket exactly once, even when ten gates scan it at the same instant', async () => {
+    const gate = await steward('OGC_NICE');
+    const { event, ticket, code } = await holding();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => scan(gate.token, code, event)));
+    const admitted = answers.filter((a) => a.body.result === 'admitted');
+    expect(admitted).toHaveLength(1);
+    expect(admitted[0]!.body).toMatchObject({ ticket: ticket.id, category: 'tribune', holder: { name: 'Gate Fan' } });
+    expect(answers.filter((a) => a.body.reason === 'already_checked_in')).toHaveLength(9);
+    const again = await scan(gate.token, code, event);
+    expect(again.body).toMatchObject({ result: 'refused', reason: 'already_checked_in', checked_in_at: admitted[0]!.body.checked_in_at });
+  });
+
+  it('refuses old, tampered, misdirected, transferred and cancelled tickets with the reason', async () => {
+    const gate = await steward('OGC_NICE');
+    const old = await holding();
+    const stale = await mintCode({ t: old.ticket.id, e: old.event, h: old.fan.id }, Date.now() - 3 * STEP_SECONDS * 1000);
+    expect((await scan(gate.token, stale.code, old.event)).body).toEqual({ result: 'refused', reason: 'expired_code' });
+    expect((await scan(gate.token, `${old.code.slice(0, -4)}AAAA`, old.event)).body).toEqual({ result: 'refused', reason: 'invalid_signature' });
+    expect((await scan(gate.token, old.code, await newEvent(10))).body).toEqual({ result: 'refused', reason: 'wrong_event' });
+    const moved = await holding();
+    await db()`update tickets set user_id = ${(await newFan()).id} where id = ${moved.ticket.id}`;
+    expect((await scan(gate.token, moved.code, moved.event)).body).toEqual({ result: 'refused', reason: 'transferred' });
+    const refunded = await holding();
+    await db()`update tickets set status = 'refunded' where id = ${refunded.ticket.id}`;
+    expect((await scan(gate.token, refunded.code, refunded.event)).body).toEqual({ result: 'refused', reason: 'canceled' });
+    // None of them was admitted meanwhile.
+    expect((await scan(gate.token, old.code, old.event)).body.result).toBe('admitted');
+  });
+
+  it('is for stewards of the match\'s club only: 403 for fans and for other clubs\' stewards', async () => {
+    const { fan, event, code } = await holding();
+    for (const token of [fan.token, (await steward('PSG')).token]) {
+      const res = await scan(token, code, event);
+      expect(res.status).toBe(403);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+    }
+    expect((await scan(fan.token, 'garbage', event)).status).toBe(403);
   });
 });
