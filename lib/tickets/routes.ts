@@ -1,6 +1,6 @@
 import { route } from '../http/route';
 import {
-  CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventsQuery, Jwks, Purchase, PurchaseBody, Ticket, TicketCode, TicketPage, TicketParams, TicketsQuery,
+  CheckIn, CheckInBody, EventDetail, TicketMetadata, EventPage, EventParams, EventsQuery, Jwks, Purchase, PurchaseBody, Ticket, TicketCode, TicketPage, TicketParams, TicketsQuery,
 } from './schemas';
 
 const tags = ['tickets'] as const;
@@ -96,4 +96,15 @@ export const checkIn = /* @__PURE__ */ route({
   auth: 'required',
   body: CheckInBody,
   responses: { 200: { description: 'admitted, or refused with its reason', schema: CheckIn }, 403: { description: "Not a steward of this match's club" } },
+});
+
+export const getMetadata = /* @__PURE__ */ route({
+  operationId: 'getTicketMetadata',
+  method: 'GET',
+  path: '/api/tickets/{id}/metadata',
+  summary: "The collectible's ERC-721 metadata (public, as token metadata is): match, date, venue, category, checked in or not",
+  tags,
+  auth: 'none',
+  params: TicketParams,
+  responses: { 200: { description: 'ERC-721 metadata JSON', schema: TicketMetadata }, 404: { description: 'No such ticket' } },
 });

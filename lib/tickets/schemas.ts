@@ -76,11 +76,20 @@ export const CheckIn = /* @__PURE__ */ schema(() =>
     checked_in_at: z.optional(z.string()),
   }),
 );
+export const TicketMetadata = /* @__PURE__ */ schema(() =>
+  z.object({
+    name: z.string(),
+    description: z.string(),
+    image: z.string(),
+    attributes: z.array(z.object({ trait_type: z.string(), value: z.union([z.string(), z.boolean()]) })),
+  }),
+);
 export const TicketCode = /* @__PURE__ */ schema(() => z.object({ code: z.string(), svg: z.string(), expires_at: z.string() }));
 export const Jwks = /* @__PURE__ */ schema(() =>
   z.object({ keys: z.array(z.object({ kid: z.string(), kty: z.string(), crv: z.string(), x: z.string(), alg: z.string(), use: z.string() })) }),
 );
 
+export type TicketMetadataView = z.infer<typeof TicketMetadata>;
 export type CheckInInput = z.infer<typeof CheckInBody>;
 export type CheckInView = z.infer<typeof CheckIn>;
 export type EventsFilter = z.infer<typeof EventsQuery>;

@@ -9,7 +9,7 @@ import { answer, iso, movement, type Refusals } from '../wallet/movement';
 import { walletRefusals } from '../wallet/refusals';
 import { mintCode } from './codes';
 import { eventLists } from './events';
-import type { PurchaseInput, PurchaseView, TicketsFilter, TicketView } from './schemas';
+import type { PurchaseInput, PurchaseView, TicketMetadataView, TicketsFilter, TicketView } from './schemas';
 
 type TicketRow = {
   id: string;
@@ -97,4 +97,36 @@ export const ticketCode = async (userId: string, id: string) => {
   const [ticket] = await db()<{ event_id: string }[]>`select event_id from tickets where id = ${id} and user_id = ${userId}`;
   if (!ticket) throw ticketNotFound();
   return mintCode({ t: id, e: ticket.event_id, h: userId });
+};
+
+/** An image for wallets that show collectibles: the match and the seat category on a card. */
+const card = (title: string, date: string, category: string) => {
+  const escape = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 240"><rect width="400" height="240" rx="16" fill="#c8102e"/>`
+    + `<text x="24" y="90" font-family="sans-serif" font-size="22" fill="#fff">${escape(title)}</text>`
+    + `<text x="24" y="130" font-family="sans-serif" font-size="16" fill="#fff">${escape(date)} · ${escape(category)}</text></svg>`;
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+};
+
+/** ERC-721 metadata of a ticket: public, as token metadata is, and naming no holder. */
+export const ticketMetadata = async (id: string): Promise<TicketMetadataView> => {
+  const [row] = await db()<{ title: string; date: Date; venue: string; competition: string; category: string; checked_in: boolean; token_id: string }[]>`
+    select e.title, e.date, e.venue, e.competition, t.category, t.status = 'checked_in' as checked_in, t.token_id::text
+    from tickets t join events e on e.id = t.event_id
+    where t.id = ${id}`;
+  if (!row) throw notFound('No ticket has this id.');
+  const date = row.date.toISOString().slice(0, 10);
+  return {
+    name: `${row.title} · ${row.category} #${row.token_id}`,
+    description: `Match ticket for ${row.title} (${row.competition}) at ${row.venue} on ${date}, a PaieCashFan collectible.`,
+    image: card(row.title, date, row.category),
+    attributes: [
+      { trait_type: 'event', value: row.title },
+      { trait_type: 'date', value: row.date.toISOString() },
+      { trait_type: 'venue', value: row.venue },
+      { trait_type: 'competition', value: row.competition },
+      { trait_type: 'category', value: row.category },
+      { trait_type: 'checked_in', value: row.checked_in },
+    ],
+  };
 };

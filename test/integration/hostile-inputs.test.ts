@@ -261,6 +261,7 @@ const baselines: Record<string, () => Baseline> = {
   getTicket: () => ({ params: { id: randomUUID() } }),
   getTicketCode: () => ({ params: { id: randomUUID() } }),
   getTicketKeys: () => ({}),
+  getTicketMetadata: () => ({ params: { id: randomUUID() } }),
   checkInTicket: () => ({ body: { code: 'not-a-code', event_id: 'asm-psg-2026-12-05' } }),
 };
 

@@ -10,6 +10,7 @@ import { handler as checkInHandler } from '../../functions/tickets/checkin';
 import { handler as ticketCode } from '../../functions/tickets/code';
 import { handler as getTicket } from '../../functions/tickets/get';
 import { handler as ticketKeys } from '../../functions/tickets/keys';
+import { handler as metadata } from '../../functions/tickets/metadata';
 import { handler as mine } from '../../functions/tickets/mine';
 import { handler as purchaseHandler } from '../../functions/tickets/purchase';
 import { compactVerify, createLocalJWKSet } from 'jose';
@@ -142,6 +143,22 @@ describe("the fan's tickets", () => {
     expect((await invoke(getTicket, { path: `/api/tickets/${first.id}`, token: ana.token, params: { id: first.id } })).body.id).toBe(first.id);
     expect((await invoke(getTicket, { path: `/api/tickets/${first.id}`, token: eve.token, params: { id: first.id } })).status).toBe(404);
     expect((await invoke(mine, { path: '/api/tickets/mine', token: eve.token })).body.items).toEqual([]);
+  });
+
+  it('publish ERC-721 metadata for anyone, naming the match but not the holder', async () => {
+    const fan = await newFan({ name: 'Private Holder' });
+    await deposit(fan, 5000);
+    const ticket = (await buy(fan, await newEvent(10, 1000))).body.tickets[0];
+    const meta = await invoke(metadata, { path: ticket.blockchain.metadata_url, params: { id: ticket.id } });
+    expect(meta.status).toBe(200);
+    expect(meta.body).toMatchObject({ name: expect.stringContaining('OGC Nice vs Test FC'), image: expect.stringMatching(/^data:image\/svg\+xml;base64,/) });
+    expect(meta.body.attributes).toEqual(expect.arrayContaining([
+      { trait_type: 'venue', value: 'Allianz Riviera' },
+      { trait_type: 'category', value: 'tribune' },
+      { trait_type: 'checked_in', value: false },
+    ]));
+    expect(meta.raw).not.toContain('Private Holder');
+    expect((await invoke(metadata, { path: '/api/tickets/x/metadata', params: { id: '00000000-0000-4000-8000-000000000000' } })).status).toBe(404);
   });
 });
 
