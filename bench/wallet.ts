@@ -75,27 +75,31 @@ const drive = async (seconds: number, op: (worker: number) => Promise<void>): Pr
 };
 
 /**
- * The same movement the API posts, with nothing around it: lock both
- * wallets in id order, then balances, the transfer and its two entries (each
- * with the balance after it) in one statement. The table's CHECK refuses an
- * overdraft, as the API's own check would.
+ * The CTEs `transfer`, `moved` and `entries` of one two-leg transfer as
+ * plain SQL writes it: `amount` from `from` to `to`, each entry with the
+ * balance after it. The table's CHECK refuses an overdraft, as the API's own
+ * check would. Each baseline below ends the statement with its own work.
  */
+const plainLegs = (tx: postgres.TransactionSql, kind: string, from: string, to: string, amount: number, types: [sent: string, received: string]) => tx`
+  transfer as (
+    insert into transfers (kind) values (${kind}) returning id
+  ), moved as (
+    update wallets w set balance = w.balance + d.amount, updated_at = now()
+    from (values (${from}::uuid, ${-amount}::bigint, ${to}::uuid, ${types[0]}),
+                 (${to}::uuid, ${amount}::bigint, ${from}::uuid, ${types[1]})) as d (id, amount, counterparty, type)
+    where w.id = d.id
+    returning w.id, w.user_id, w.balance, d.amount, d.counterparty, d.type
+  ), entries as (
+    insert into transactions (transfer_id, wallet_id, user_id, type, amount, balance_after, counterparty_wallet_id)
+    select transfer.id, moved.id, moved.user_id, moved.type, moved.amount, moved.balance, moved.counterparty
+    from transfer, moved
+  )`;
+
+/** The same movement the API posts, with nothing around it: lock both wallets in id order, then post. */
 const plainTransfer = (sql: postgres.Sql, from: string, to: string, amount: number) =>
   sql.begin(async (tx) => {
     await tx`select id from wallets where id in (${from}, ${to}) order by id for update`;
-    await tx`
-      with transfer as (
-        insert into transfers (kind) values ('transfer') returning id
-      ), moved as (
-        update wallets w set balance = w.balance + d.amount, updated_at = now()
-        from (values (${from}::uuid, ${-amount}::bigint, ${to}::uuid, 'send'),
-                     (${to}::uuid, ${amount}::bigint, ${from}::uuid, 'receive')) as d (id, amount, counterparty, type)
-        where w.id = d.id
-        returning w.id, w.user_id, w.balance, d.amount, d.counterparty, d.type
-      )
-      insert into transactions (transfer_id, wallet_id, user_id, type, amount, balance_after, counterparty_wallet_id)
-      select transfer.id, moved.id, moved.user_id, moved.type, moved.amount, moved.balance, moved.counterparty
-      from transfer, moved`;
+    await tx`with ${plainLegs(tx, 'transfer', from, to, amount, ['send', 'receive'])} select 1`;
   });
 
 /**
@@ -116,19 +120,7 @@ const plainCheckout = (sql: postgres.Sql, userId: string, wallet: string, revenu
       from unnest(${lines.map((l) => l.id)}::text[], ${lines.map((l) => l.quantity)}::int[]) as l (id, quantity)
       where p.id = l.id and p.stock >= l.quantity`;
     await tx`
-      with transfer as (
-        insert into transfers (kind) values ('purchase') returning id
-      ), moved as (
-        update wallets w set balance = w.balance + d.amount, updated_at = now()
-        from (values (${wallet}::uuid, ${-total}::bigint, ${revenue}::uuid, 'purchase'),
-                     (${revenue}::uuid, ${total}::bigint, ${wallet}::uuid, 'sale')) as d (id, amount, counterparty, type)
-        where w.id = d.id
-        returning w.id, w.user_id, w.balance, d.amount, d.counterparty, d.type
-      ), entries as (
-        insert into transactions (transfer_id, wallet_id, user_id, type, amount, balance_after, counterparty_wallet_id)
-        select transfer.id, moved.id, moved.user_id, moved.type, moved.amount, moved.balance, moved.counterparty
-        from transfer, moved
-      ), emptied as (
+      with ${plainLegs(tx, 'purchase', wallet, revenue, total, ['purchase', 'sale'])}, emptied as (
         delete from cart where user_id = ${userId}
       )
       insert into orders (user_id, items, total, status, transfer_id)
@@ -148,19 +140,7 @@ const plainActivation = (sql: postgres.Sql, userId: string, wallet: string, sell
     const [plan] = await tx<{ price: number; duration: number; data_mb: number }[]>`select price, duration, data_mb from esim_plans where id = ${planId}`;
     await tx`select id from wallets where id in (${wallet}, ${seller}) order by id for update`;
     await tx`
-      with transfer as (
-        insert into transfers (kind) values ('purchase') returning id
-      ), moved as (
-        update wallets w set balance = w.balance + d.amount, updated_at = now()
-        from (values (${wallet}::uuid, ${-plan!.price}::bigint, ${seller}::uuid, 'purchase'),
-                     (${seller}::uuid, ${plan!.price}::bigint, ${wallet}::uuid, 'sale')) as d (id, amount, counterparty, type)
-        where w.id = d.id
-        returning w.id, w.user_id, w.balance, d.amount, d.counterparty, d.type
-      ), entries as (
-        insert into transactions (transfer_id, wallet_id, user_id, type, amount, balance_after, counterparty_wallet_id)
-        select transfer.id, moved.id, moved.user_id, moved.type, moved.amount, moved.balance, moved.counterparty
-        from transfer, moved
-      )
+      with ${plainLegs(tx, 'purchase', wallet, seller, plan!.price, ['purchase', 'sale'])}
       insert into esim_active (user_id, plan_id, expires_at, data_total, qr_code, iccid, activation_code)
       values (${userId}, ${planId}, now() + make_interval(days => ${plan!.duration}), ${plan!.data_mb}, '<svg/>',
               ${`8933${Date.now()}${Math.floor(Math.random() * 1e5)}`}, 'LPA:1$smdp$X')
@@ -179,15 +159,7 @@ const plainTicketPurchase = (sql: postgres.Sql, userId: string, wallet: string, 
       select c.price, w.balance from event_categories c, wallets w
       where c.event_id = ${eventId} and c.category = ${category} and w.id = ${wallet} for update of w`;
     await tx`update event_categories set available = available - 1 where event_id = ${eventId} and category = ${category} and available >= 1`;
-    const [transfer] = await tx<{ id: string }[]>`
-      with transfer as (insert into transfers (kind) values ('purchase') returning id),
-      moved as (
-        update wallets w set balance = w.balance + d.amount from (values (${wallet}::uuid, ${-seat!.price}::bigint), (${seller}::uuid, ${seat!.price}::bigint)) as d (id, amount)
-        where w.id = d.id returning w.id, w.user_id, w.balance, d.amount)
-      insert into transactions (transfer_id, wallet_id, user_id, type, amount, balance_after)
-      select transfer.id, moved.id, moved.user_id, case when moved.amount < 0 then 'purchase' else 'sale' end, moved.amount, moved.balance
-      from transfer, moved
-      returning transfer_id as id`;
+    const [transfer] = await tx<{ id: string }[]>`with ${plainLegs(tx, 'purchase', wallet, seller, seat!.price, ['purchase', 'sale'])} select id from transfer`;
     await tx`insert into tickets (user_id, event_id, category, price, transfer_id) values (${userId}, ${eventId}, ${category}, ${seat!.price}, ${transfer!.id})`;
   });
 
