@@ -81,16 +81,18 @@ const loadHeld = async (userId: string): Promise<Held | null> => {
   return row ?? null;
 };
 
-/** The fan's eSIM (cached; its status is worked out at each answer). */
+/** The fan's eSIM and its plan, cached; its status is worked out at each answer. */
+const heldBy = (userId: string) => cached(keys.esimActive(userId), () => loadHeld(userId));
+
 export const getActive = async (userId: string): Promise<EsimView> => {
-  const held = await cached(keys.esimActive(userId), () => loadHeld(userId));
+  const held = await heldBy(userId);
   if (!held) throw noEsim();
   return toView(held);
 };
 
 /** What is left of the fan's data; NOT_ACTIVE when they have no eSIM. */
 export const getUsage = async (userId: string): Promise<UsageView> => {
-  const held = await cached(keys.esimActive(userId), () => loadHeld(userId));
+  const held = await heldBy(userId);
   if (!held) return { total_mb: 0, used_mb: 0, remaining_mb: 0, percent_used: 0, status: 'NOT_ACTIVE' };
   const { data_total: total, data_used: used } = held.esim;
   return {

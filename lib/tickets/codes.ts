@@ -8,7 +8,7 @@ export const STEP_SECONDS = 30;
 /** What a ticket's code carries: ticket, event, holder and the time step (short names keep the QR small). */
 export type CodeClaims = { t: string; e: string; h: string; s: number };
 
-type Keys = { raw: string; kid: string; signing: Promise<CryptoKey>; jwks: { keys: JWK[] } };
+type Keys = { raw: string; kid: string; signing: Promise<CryptoKey>; jwks: { keys: JWK[] }; verifier: ReturnType<typeof createLocalJWKSet> };
 let keys: Keys | undefined;
 
 /**
@@ -25,12 +25,9 @@ const ticketKeys = (): Keys => {
     if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d || !jwk.kid) throw new Error('TICKET_SIGNING_KEY is not an Ed25519 private JWK with a kid');
     const { d: _secret, ...pub } = jwk;
     const older = JSON.parse(config.ticketVerifyKeys() ?? '[]') as JWK[];
-    keys = {
-      raw,
-      kid: jwk.kid,
-      signing: importJWK(jwk, 'EdDSA') as Promise<CryptoKey>,
-      jwks: { keys: [pub, ...older].map(({ kid, kty, crv, x }) => ({ kid, kty, crv, x, alg: 'EdDSA', use: 'sig' })) },
-    };
+    const jwks = { keys: [pub, ...older].map(({ kid, kty, crv, x }) => ({ kid, kty, crv, x, alg: 'EdDSA', use: 'sig' })) };
+    // Built once per key set: every gate scan verifies with it.
+    keys = { raw, kid: jwk.kid, signing: importJWK(jwk, 'EdDSA') as Promise<CryptoKey>, jwks, verifier: createLocalJWKSet(jwks) };
   }
   return keys;
 };
@@ -56,7 +53,7 @@ export type CodeCheck = { ok: true; claims: CodeClaims } | { ok: false; reason: 
 export const readCode = async (code: string, now = Date.now()): Promise<CodeCheck> => {
   let claims: CodeClaims;
   try {
-    const { payload } = await compactVerify(code, createLocalJWKSet(publicKeys()), { algorithms: ['EdDSA'] });
+    const { payload } = await compactVerify(code, ticketKeys().verifier, { algorithms: ['EdDSA'] });
     claims = JSON.parse(new TextDecoder().decode(payload)) as CodeClaims;
   } catch (error) {
     if (error instanceof errors.JOSEError || error instanceof SyntaxError) return { ok: false, reason: 'invalid_signature' };
