@@ -36,3 +36,6 @@ export const plainText = () =>
   z.regex(/^[^\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*$/, {
     error: 'Must not contain control or invisible formatting characters',
   });
+
+/** A fan named by email or by user id. */
+export const FanName = /* @__PURE__ */ schema(() => z.string().check(z.trim(), z.toLowerCase(), z.minLength(3), z.maxLength(254), plainText()));

@@ -1,6 +1,7 @@
 import { route } from '../http/route';
 import {
-  CheckIn, CheckInBody, EventDetail, TicketMetadata, EventPage, EventParams, EventsQuery, Jwks, Purchase, PurchaseBody, Ticket, TicketCode, TicketPage, TicketParams, TicketsQuery,
+  CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventsQuery, HandOver, HandOverBody, Jwks, Offer, OfferBody, OfferPage, OfferParams, OffersQuery,
+  Purchase, PurchaseBody, ResalePurchase, TicketCode, TicketDetail, TicketMetadata, TicketPage, TicketParams, TicketsQuery,
 } from './schemas';
 
 const tags = ['tickets'] as const;
@@ -59,11 +60,11 @@ export const getTicket = /* @__PURE__ */ route({
   operationId: 'getTicket',
   method: 'GET',
   path: '/api/tickets/{id}',
-  summary: 'One ticket of yours',
+  summary: 'One ticket of yours, with its history (bought, then each change of holder) and its open resale offer',
   tags,
   auth: 'required',
   params: TicketParams,
-  responses: { 200: { description: 'The ticket', schema: Ticket }, 404: { description: 'No such ticket of yours' } },
+  responses: { 200: { description: 'The ticket', schema: TicketDetail }, 404: { description: 'No such ticket of yours' } },
 });
 
 export const getCode = /* @__PURE__ */ route({
@@ -107,4 +108,82 @@ export const getMetadata = /* @__PURE__ */ route({
   auth: 'none',
   params: TicketParams,
   responses: { 200: { description: 'ERC-721 metadata JSON', schema: TicketMetadata }, 404: { description: 'No such ticket' } },
+});
+
+export const handOver = /* @__PURE__ */ route({
+  operationId: 'transferTicket',
+  method: 'POST',
+  path: '/api/tickets/{id}/transfer',
+  summary: 'Give a ticket of yours to another fan (email or user id); codes issued to you stop working at once',
+  tags,
+  auth: 'required',
+  idempotent: true,
+  params: TicketParams,
+  body: HandOverBody,
+  responses: {
+    200: { description: 'The ticket, now held by the other fan', schema: HandOver },
+    404: { description: 'No such ticket of yours, or no such fan' },
+    409: { description: 'Checked in, cancelled, or offered for resale (withdraw the offer first)' },
+    422: { description: 'The ticket is already yours' },
+  },
+});
+
+export const offerForResale = /* @__PURE__ */ route({
+  operationId: 'offerTicketForResale',
+  method: 'POST',
+  path: '/api/tickets/{id}/resale',
+  summary: 'Offer a ticket of yours to other fans, at no more than its face value',
+  tags,
+  auth: 'required',
+  params: TicketParams,
+  body: OfferBody,
+  responses: {
+    201: { description: 'The offer, listed', schema: Offer },
+    404: { description: 'No such ticket of yours' },
+    409: { description: 'Already offered (the problem names the offer), checked in, or cancelled' },
+    422: { description: 'Above face value, or the match is past' },
+  },
+});
+
+export const listResale = /* @__PURE__ */ route({
+  operationId: 'listResaleOffers',
+  method: 'GET',
+  path: '/api/tickets/resale',
+  summary: 'Open resale offers for a match, cheapest first',
+  tags,
+  auth: 'none',
+  query: OffersQuery,
+  responses: { 200: { description: 'A page of offers', schema: OfferPage } },
+});
+
+export const buyResale = /* @__PURE__ */ route({
+  operationId: 'buyResaleOffer',
+  method: 'POST',
+  path: '/api/tickets/resale/{id}/buy',
+  summary: 'Buy a resale offer from the wallet: the seller is paid and the ticket becomes yours in one movement',
+  tags,
+  auth: 'required',
+  idempotent: true,
+  params: OfferParams,
+  responses: {
+    201: { description: 'The ticket, now yours', schema: ResalePurchase },
+    404: { description: 'No such offer' },
+    409: { description: 'The offer was sold or withdrawn meanwhile' },
+    422: { description: 'Insufficient funds, your own offer, or the match is past' },
+  },
+});
+
+export const withdrawResale = /* @__PURE__ */ route({
+  operationId: 'withdrawResaleOffer',
+  method: 'DELETE',
+  path: '/api/tickets/resale/{id}',
+  summary: 'Withdraw an offer of yours; withdrawing it again answers the same',
+  tags,
+  auth: 'required',
+  params: OfferParams,
+  responses: {
+    200: { description: 'The offer, withdrawn', schema: Offer },
+    404: { description: 'No such offer of yours' },
+    409: { description: 'Already sold' },
+  },
 });

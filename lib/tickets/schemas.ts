@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { PageQuery, schema } from '../http/schemas';
+import { FanName, PageQuery, schema } from '../http/schemas';
+import { Cents } from '../money';
 
 const EventId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an event id such as asm-psg-2026-12-05' })));
 /** At most 6 tickets in one purchase. */
@@ -24,6 +25,10 @@ export const PurchaseBody = /* @__PURE__ */ schema(() =>
 );
 export const TicketsQuery = /* @__PURE__ */ schema(() => z.strictObject({ ...PageQuery }));
 export const TicketParams = /* @__PURE__ */ schema(() => z.strictObject({ id: z.uuid({ error: 'Must be a ticket id' }) }));
+export const HandOverBody = /* @__PURE__ */ schema(() => z.strictObject({ to: FanName }));
+export const OfferBody = /* @__PURE__ */ schema(() => z.strictObject({ price: Cents }));
+export const OffersQuery = /* @__PURE__ */ schema(() => z.strictObject({ ...PageQuery, event_id: EventId }));
+export const OfferParams = /* @__PURE__ */ schema(() => z.strictObject({ id: z.uuid({ error: 'Must be a resale offer id' }) }));
 
 const Category = /* @__PURE__ */ schema(() => z.object({ category: z.string(), price: z.number(), capacity: z.number(), available: z.number() }));
 
@@ -61,6 +66,33 @@ export const Ticket = /* @__PURE__ */ schema(() =>
 export const Purchase = /* @__PURE__ */ schema(() =>
   z.object({ tickets: z.array(Ticket), total: z.number(), currency: z.string(), display: z.string() }),
 );
+const Party = /* @__PURE__ */ schema(() => z.object({ id: z.string(), name: z.string() }));
+/** Where a ticket has been: bought, then each change of holder, oldest first; fans by name only. */
+const Provenance = /* @__PURE__ */ schema(() =>
+  z.object({ kind: z.enum(['purchase', 'transfer', 'resale']), from: z.nullable(z.string()), to: z.string(), price: z.nullable(z.number()), at: z.string() }),
+);
+export const TicketDetail = /* @__PURE__ */ schema(() =>
+  z.extend(Ticket, { history: z.array(Provenance), resale: z.nullable(z.object({ offer_id: z.string(), price: z.number() })) }),
+);
+export const HandOver = /* @__PURE__ */ schema(() => z.object({ ticket: Ticket, to: Party, transferred_at: z.string() }));
+export const Offer = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    ticket_id: z.string(),
+    event: z.object({ id: z.string(), title: z.string(), date: z.string(), venue: z.string() }),
+    category: z.string(),
+    face_value: z.number(),
+    price: z.number(),
+    currency: z.string(),
+    display: z.string(),
+    status: z.enum(['listed', 'sold', 'withdrawn']),
+    created_at: z.string(),
+  }),
+);
+export const OfferPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(Offer), next_cursor: z.nullable(z.string()) }));
+export const ResalePurchase = /* @__PURE__ */ schema(() =>
+  z.object({ ticket: Ticket, offer_id: z.string(), price: z.number(), currency: z.string(), display: z.string() }),
+);
 export const TicketPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(Ticket), next_cursor: z.nullable(z.string()) }));
 
 export const CheckInBody = /* @__PURE__ */ schema(() =>
@@ -69,7 +101,7 @@ export const CheckInBody = /* @__PURE__ */ schema(() =>
 export const CheckIn = /* @__PURE__ */ schema(() =>
   z.object({
     result: z.enum(['admitted', 'refused']),
-    reason: z.optional(z.enum(['invalid_signature', 'expired_code', 'wrong_event', 'already_checked_in', 'transferred', 'canceled'])),
+    reason: z.optional(z.enum(['invalid_signature', 'expired_code', 'wrong_event', 'already_checked_in', 'transferred', 'canceled', 'listed_for_resale'])),
     ticket: z.optional(z.string()),
     holder: z.optional(z.object({ id: z.string(), name: z.string() })),
     category: z.optional(z.string()),
@@ -99,3 +131,10 @@ export type EventView = z.infer<typeof Event>;
 export type EventDetailView = z.infer<typeof EventDetail>;
 export type TicketView = z.infer<typeof Ticket>;
 export type PurchaseView = z.infer<typeof Purchase>;
+export type TicketDetailView = z.infer<typeof TicketDetail>;
+export type HandOverInput = z.infer<typeof HandOverBody>;
+export type HandOverView = z.infer<typeof HandOver>;
+export type OfferInput = z.infer<typeof OfferBody>;
+export type OffersFilter = z.infer<typeof OffersQuery>;
+export type OfferView = z.infer<typeof Offer>;
+export type ResalePurchaseView = z.infer<typeof ResalePurchase>;

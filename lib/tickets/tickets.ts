@@ -1,17 +1,17 @@
 import { db } from '../db';
 import type { Claim } from '../http/idempotency';
-import { notFound, refused } from '../http/problem';
+import { notFound } from '../http/problem';
 import type { Reply } from '../http/route';
 import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
 import { shardOf } from '../wallet/ledger';
-import { answer, iso, movement, type Refusals } from '../wallet/movement';
-import { walletRefusals } from '../wallet/refusals';
+import { answer, iso, movement } from '../wallet/movement';
 import { mintCode } from './codes';
 import { eventLists } from './events';
-import type { PurchaseInput, PurchaseView, TicketMetadataView, TicketsFilter, TicketView } from './schemas';
+import { ticketNotFound, ticketRefusals } from './refusals';
+import type { PurchaseInput, PurchaseView, TicketDetailView, TicketMetadataView, TicketsFilter, TicketView } from './schemas';
 
-type TicketRow = {
+export type TicketRow = {
   id: string;
   category: string;
   price: number;
@@ -21,9 +21,9 @@ type TicketRow = {
   token_id: number | string;
   created_at: Date | string;
 };
-type EventFacts = { id: string; title: string; date: Date | string; venue: string };
+export type EventFacts = { id: string; title: string; date: Date | string; venue: string };
 
-const toView = (ticket: TicketRow, event: EventFacts): TicketView => ({
+export const toView = (ticket: TicketRow, event: EventFacts): TicketView => ({
   id: ticket.id,
   event: { id: event.id, title: event.title, date: iso(event.date), venue: event.venue },
   category: ticket.category,
@@ -34,14 +34,6 @@ const toView = (ticket: TicketRow, event: EventFacts): TicketView => ({
   blockchain: { standard: 'ERC-721', token_id: String(ticket.token_id), metadata_url: `/api/tickets/${ticket.id}/metadata` },
   created_at: iso(ticket.created_at),
 });
-
-const ticketNotFound = () => notFound('No such ticket of yours.');
-
-const ticketRefusals: Refusals = {
-  'insufficient-funds': walletRefusals['insufficient-funds']!,
-  'event-not-found': () => notFound('No event has this id, or it has no such seat category.'),
-  'event-past': () => refused('event-past', 'This match has already been played: its tickets are no longer sold.'),
-};
 
 /**
  * Buys seats (migration 006's ticket_purchase): the seats of the category
@@ -60,11 +52,11 @@ export const purchase = async (claim: Claim, input: PurchaseInput): Promise<Repl
   });
 };
 
-const selectTickets = (userId: string) => {
+const selectTickets = (userId: string, extra = db()``) => {
   const sql = db();
   return sql`
     select t.id, t.category, t.price, t.currency, t.status, t.nft, t.token_id, t.created_at, t.created_at::text as created_key,
-           json_build_object('id', e.id, 'title', e.title, 'date', e.date, 'venue', e.venue) as event
+           json_build_object('id', e.id, 'title', e.title, 'date', e.date, 'venue', e.venue) as event ${extra}
     from tickets t join events e on e.id = t.event_id
     where t.user_id = ${userId}`;
 };
@@ -84,12 +76,29 @@ export const listMine = async (userId: string, filter: TicketsFilter) => {
   return { items: result.items.map((r) => toView(r, r.event)), next_cursor: result.next_cursor };
 };
 
-/** One ticket of the fan's; anyone else's is not found. */
-export const getTicket = async (userId: string, id: string): Promise<TicketView> => {
+type Handover = { kind: 'transfer' | 'resale'; from: string; to: string; price: number | null; at: string };
+
+/**
+ * One ticket of the fan's, with where it has been (bought, then each change
+ * of holder) and its open resale offer; anyone else's is not found.
+ */
+export const getTicket = async (userId: string, id: string): Promise<TicketDetailView> => {
   const sql = db();
-  const [row] = await sql<Listed[]>`${selectTickets(userId)} and t.id = ${id}`;
+  const [row] = await sql<(Listed & { holder: string; handovers: Handover[]; resale: TicketDetailView['resale'] })[]>`
+    ${selectTickets(userId, sql`,
+      (select name from users where id = t.user_id) as holder,
+      (select coalesce(json_agg(json_build_object('kind', h.kind, 'from', f.name, 'to', r.name, 'price', h.price, 'at', h.created_at) order by h.created_at, h.id), '[]')
+         from ticket_handovers h join users f on f.id = h.from_user join users r on r.id = h.to_user
+         where h.ticket_id = t.id) as handovers,
+      (select json_build_object('offer_id', o.id, 'price', o.price) from resale_offers o where o.ticket_id = t.id and o.status = 'listed') as resale`)}
+    and t.id = ${id}`;
   if (!row) throw ticketNotFound();
-  return toView(row, row.event);
+  const bought = { kind: 'purchase' as const, from: null, to: row.handovers[0]?.from ?? row.holder, price: row.price, at: iso(row.created_at) };
+  return {
+    ...toView(row, row.event),
+    history: [bought, ...row.handovers.map((h) => ({ ...h, at: iso(h.at) }))],
+    resale: row.resale,
+  };
 };
 
 /** A fresh entry code for one of the fan's tickets (see codes.ts). */

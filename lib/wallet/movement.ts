@@ -11,7 +11,7 @@ import type { Reply } from '../http/route';
  * (fresh, or replayed for a retry), whose `result` is the movement's facts
  * or a refusal's. A key stored before those functions keeps its rendered body.
  */
-type Settled<R> = {
+export type Settled<R> = {
   status: number;
   result: R | Refusal;
   fans?: string[];
@@ -58,17 +58,11 @@ export const movement = async <R>(
   try {
     [{ outcome: settled }] = (await retrying(() => call(sql, asJson))) as unknown as [{ outcome: Settled<R> }];
   } catch (error) {
-    // PF409: a conflict that stores nothing (a key still in flight, a request already settled, sold out);
-    // its hint, when there is one, holds figures for the problem (the products sold out).
-    if (pgCode(error) === 'PF409') {
-      const { message, detail, hint } = error as { message: string; detail?: string; hint?: string };
-      throw new ProblemError(409, message, detail ?? message, hint ? (JSON.parse(hint) as Record<string, unknown>) : {});
-    }
     // The key is the fan's: a token whose fan no longer exists cannot claim one.
     if (pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey') {
       throw accountGone();
     }
-    throw error;
+    throw conflictOf(error);
   }
   if (settled.reused) throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
   if (!settled.replayed && settled.status < 300) {
@@ -76,6 +70,18 @@ export const movement = async <R>(
     await invalidate(...wallets, ...stale(settled.result as R));
   }
   return settled;
+};
+
+/**
+ * PF409, raised by a function of the migrations, is a conflict that stores
+ * nothing (a key still in flight, a request already settled, sold out, an
+ * offer gone): its problem, whose extras are its hint's figures when it has
+ * one (the products sold out). Any other error is returned as it is.
+ */
+export const conflictOf = (error: unknown): unknown => {
+  if (pgCode(error) !== 'PF409') return error;
+  const { message, detail, hint } = error as { message: string; detail?: string; hint?: string };
+  return new ProblemError(409, message, detail ?? message, hint ? (JSON.parse(hint) as Record<string, unknown>) : {});
 };
 
 /** A refusal decided before any lock (a limit), stored as the key's outcome like any other. */

@@ -1,16 +1,14 @@
 import * as z from 'zod/mini';
-import { PageQuery, plainText } from '../http/schemas';
+import { FanName, PageQuery, plainText } from '../http/schemas';
 import { Cents } from '../money';
 
 const Note = z.optional(z.string().check(z.trim(), z.maxLength(140), plainText()));
-/** A fan named by email or by user id. */
-const Fan = z.string().check(z.trim(), z.toLowerCase(), z.minLength(3), z.maxLength(254), plainText());
 
 export const DEPOSIT_METHODS = ['card', 'apple_pay', 'google_pay'] as const;
 
 export const DepositBody = z.strictObject({ amount: Cents, method: z.enum(DEPOSIT_METHODS) });
-export const TransferBody = z.strictObject({ to: Fan, amount: Cents, note: Note });
-export const RequestBody = z.strictObject({ from: Fan, amount: Cents, note: Note });
+export const TransferBody = z.strictObject({ to: FanName, amount: Cents, note: Note });
+export const RequestBody = z.strictObject({ from: FanName, amount: Cents, note: Note });
 
 export const ENTRY_TYPES = ['deposit', 'send', 'receive', 'request_paid', 'request_received', 'purchase', 'sale', 'refund', 'funding'] as const;
 

@@ -263,6 +263,12 @@ const baselines: Record<string, () => Baseline> = {
   getTicketKeys: () => ({}),
   getTicketMetadata: () => ({ params: { id: randomUUID() } }),
   checkInTicket: () => ({ body: { code: 'not-a-code', event_id: 'asm-psg-2026-12-05' } }),
+  // The hostile fan holds no ticket and there is no such offer: each is refused as not found.
+  transferTicket: () => ({ params: { id: randomUUID() }, body: { to: 'nobody@example.test' } }),
+  offerTicketForResale: () => ({ params: { id: randomUUID() }, body: { price: 1000 } }),
+  listResaleOffers: () => ({ query: { event_id: 'asm-psg-2026-12-05' } }),
+  buyResaleOffer: () => ({ params: { id: randomUUID() } }),
+  withdrawResaleOffer: () => ({ params: { id: randomUUID() } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */

@@ -6,36 +6,18 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { handler as getEvent } from '../../functions/tickets/event-get';
 import { handler as listEvents } from '../../functions/tickets/events-list';
-import { handler as checkInHandler } from '../../functions/tickets/checkin';
 import { handler as ticketCode } from '../../functions/tickets/code';
 import { handler as getTicket } from '../../functions/tickets/get';
 import { handler as ticketKeys } from '../../functions/tickets/keys';
 import { handler as metadata } from '../../functions/tickets/metadata';
 import { handler as mine } from '../../functions/tickets/mine';
-import { handler as purchaseHandler } from '../../functions/tickets/purchase';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { db } from '../../lib/db';
-import { signAccessToken } from '../../lib/auth/tokens';
 import { mintCode, readCode, STEP_SECONDS } from '../../lib/tickets/codes';
-import { stewardEmail } from '../../scripts/seed';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
+import { available, buy, newEvent, scan, steward } from '../support/tickets';
 import { balanceOf, deposit, key } from '../support/wallet';
-
-/** An event of the test's own, `days` from now, with one category of `capacity` seats at `price`. */
-const newEvent = async (capacity: number, price = 2000, days = 30) => {
-  const id = `test-${randomBytes(5).toString('hex')}`;
-  await db()`
-    insert into events (id, title, club, date, venue, competition, price_from)
-    values (${id}, 'OGC Nice vs Test FC', 'OGC_NICE', now() + make_interval(days => ${days}), 'Allianz Riviera', 'Test Cup', ${price})`;
-  await db()`insert into event_categories (event_id, category, price, capacity, available) values (${id}, 'tribune', ${price}, ${capacity}, ${capacity})`;
-  return id;
-};
-const available = async (event: string) =>
-  (await db()<{ available: number }[]>`select available from event_categories where event_id = ${event}`)[0]!.available;
-
-const buy = (fan: Fan, event_id: string, quantity = 1, category = 'tribune', idempotencyKey = key()) =>
-  invoke(purchaseHandler, { path: '/api/tickets/purchase', token: fan.token, headers: { 'idempotency-key': idempotencyKey }, body: { event_id, category, quantity } });
 
 describe('events', () => {
   it('lists upcoming matches by date with their seats left, filtered and paged', async () => {
@@ -200,13 +182,6 @@ describe('entry codes', () => {
 });
 
 describe('gate check-in', () => {
-  /** The demo steward of a club (scripts/seed.ts), signed in. */
-  const steward = async (club: string) => {
-    const [{ id }] = (await db()`select id from users where email = ${stewardEmail(club)}`) as unknown as [{ id: string }];
-    return { id, token: await signAccessToken(id) };
-  };
-  const scan = (token: string, code: string, event_id: string) =>
-    invoke(checkInHandler, { path: '/api/tickets/checkin', token, body: { code, event_id } });
   const holding = async () => {
     const fan = await newFan({ name: 'Gate Fan' });
     await deposit(fan, 5000);
