@@ -65,6 +65,15 @@ const call = async (
 const email = `e2e.${randomBytes(5).toString('hex')}@example.test`;
 const password = 'correct horse battery e2e';
 
+/** A new fan, registered. */
+const fan = async (name: string) => {
+  const res = await call('POST', '/api/auth/register', {
+    body: { email: `e2e.${randomBytes(5).toString('hex')}@example.test`, password, name },
+  });
+  expect(res.status).toBe(201);
+  return { id: res.body.user.id as string, token: res.body.access_token as string };
+};
+
 describe('the API over serverless offline', () => {
   // The server's own log makes a failure here readable.
   const dumpOnFailure = () => onTestFailed(() => console.error(`--- serverless offline output ---\n${offline?.output()}`));
@@ -161,13 +170,6 @@ describe('the API over serverless offline', () => {
 
   it('moves money between two fans: deposit, payment replayed by its key, request paid', async () => {
     dumpOnFailure();
-    const fan = async (name: string) => {
-      const res = await call('POST', '/api/auth/register', {
-        body: { email: `e2e.${randomBytes(5).toString('hex')}@example.test`, password, name },
-      });
-      expect(res.status).toBe(201);
-      return { id: res.body.user.id as string, token: res.body.access_token as string };
-    };
     const [ana, bob] = [await fan('Ana'), await fan('Bob')];
     expect((await call('POST', '/api/wallet/deposit', { token: ana.token, key: 'dep-1', body: { amount: 5000, method: 'card' } })).status).toBe(201);
     const pay = () => call('POST', '/api/wallet/transfers', { token: ana.token, key: 'pay-1', body: { to: bob.id, amount: 1200, note: 'away game' } });
@@ -183,6 +185,40 @@ describe('the API over serverless offline', () => {
     expect((await call('GET', '/api/wallet/balance', { token: ana.token })).body.balance).toBe(3500);
     const statement = await call('GET', '/api/wallet/transactions?limit=2', { token: bob.token });
     expect(statement.body.items.map((e: { type: string }) => e.type)).toEqual(['request_received', 'receive']);
+  });
+
+  it('sells a match ticket, resells it at face value to another fan, and admits only the new holder at the gate', async () => {
+    dumpOnFailure();
+    const [ana, bob] = [await fan('Ana Seller'), await fan('Bob Buyer')];
+    for (const { token } of [ana, bob]) {
+      expect((await call('POST', '/api/wallet/deposit', { token, key: randomUUID(), body: { amount: 10_000, method: 'card' } })).status).toBe(201);
+    }
+    const event_id = 'asm-psg-2026-12-05';
+    const bought = await call('POST', '/api/tickets/purchase', { token: ana.token, key: randomUUID(), body: { event_id, category: 'tribune_nord', quantity: 2 } });
+    expect(bought.status).toBe(201);
+    const [ticket, spare] = bought.body.tickets as { id: string; price: number }[];
+    const anasCode = (await call('GET', `/api/tickets/${ticket!.id}/qr`, { token: ana.token })).body.code as string;
+
+    const offer = await call('POST', `/api/tickets/${ticket!.id}/resale`, { token: ana.token, body: { price: ticket!.price } });
+    expect(offer.status).toBe(201);
+    const open = await call('GET', `/api/tickets/resale?event_id=${event_id}&limit=100`);
+    expect(open.body.items.map((o: { id: string }) => o.id)).toContain(offer.body.id);
+    const resold = await call('POST', `/api/tickets/resale/${offer.body.id}/buy`, { token: bob.token, key: randomUUID() });
+    expect(resold.status).toBe(201);
+    expect((await call('GET', `/api/tickets/${ticket!.id}`, { token: bob.token })).body.history.map((h: { kind: string }) => h.kind)).toEqual(['purchase', 'resale']);
+    expect((await call('GET', '/api/wallet/balance', { token: ana.token })).body.balance).toBe(10_000 - ticket!.price);
+
+    // The spare is listed and withdrawn, then given to Bob.
+    const spareOffer = await call('POST', `/api/tickets/${spare!.id}/resale`, { token: ana.token, body: { price: 100 } });
+    expect((await call('DELETE', `/api/tickets/resale/${spareOffer.body.id}`, { token: ana.token })).body.status).toBe('withdrawn');
+    expect((await call('POST', `/api/tickets/${spare!.id}/transfer`, { token: ana.token, key: randomUUID(), body: { to: bob.id } })).status).toBe(200);
+
+    const steward = await call('POST', '/api/auth/login', { body: { email: 'steward.as_monaco@paiecashfan.test', password: 'steward demo pass' } });
+    const gate = (code: string) => call('POST', '/api/tickets/checkin', { token: steward.body.access_token, body: { code, event_id } });
+    expect((await gate(anasCode)).body).toEqual({ result: 'refused', reason: 'transferred' });
+    const bobsCode = (await call('GET', `/api/tickets/${ticket!.id}/qr`, { token: bob.token })).body.code as string;
+    expect((await gate(bobsCode)).body).toMatchObject({ result: 'admitted', holder: { id: bob.id } });
+    expect((await gate(bobsCode)).body).toMatchObject({ result: 'refused', reason: 'already_checked_in' });
   });
 
   // call() has checked each response carries one; here, that no two share it.
