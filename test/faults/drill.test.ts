@@ -1,8 +1,8 @@
 /**
  * The fault drill through the handlers, in this process: database sessions
  * cut twice, Redis stalled and its clients dropped, under concurrent
- * transfers, deposits, request payments and shop checkouts
- * (test/support/drill.ts).
+ * transfers, deposits, request payments, shop checkouts, ticket purchases
+ * and resales (test/support/drill.ts).
  *
  * Redis is a bridge of this file's own to the real Redis (REDIS_URL, else
  * 127.0.0.1:6379), so that stalling and dropping it is what the API sees;
@@ -17,6 +17,9 @@ import { handler as checkout } from '../../functions/shop/checkout';
 import { handler as deposit } from '../../functions/wallet/deposit';
 import { handler as requestCreate } from '../../functions/wallet/request-create';
 import { handler as requestPay } from '../../functions/wallet/request-pay';
+import { handler as ticketPurchase } from '../../functions/tickets/purchase';
+import { handler as resaleBuy } from '../../functions/tickets/resale-buy';
+import { handler as resaleOffer } from '../../functions/tickets/resale-offer';
 import { handler as transfer } from '../../functions/wallet/transfer';
 import { closeDb } from '../../lib/db';
 import { resetRedis } from '../../lib/redis';
@@ -46,6 +49,8 @@ afterAll(async () => {
 });
 
 const PAY = /^\/api\/wallet\/requests\/([^/]+)\/pay$/;
+const OFFER = /^\/api\/tickets\/([^/]+)\/resale$/;
+const RESALE = /^\/api\/tickets\/resale\/([^/]+)\/buy$/;
 const handlerOf = ({ method, path }: DrillRequest): [unknown, Record<string, string>?] => {
   if (method === 'GET' && path === '/api/health') return [health];
   if (path === '/api/wallet/deposit') return [deposit];
@@ -53,8 +58,11 @@ const handlerOf = ({ method, path }: DrillRequest): [unknown, Record<string, str
   if (path === '/api/wallet/requests') return [requestCreate];
   if (path === '/api/shop/cart') return [cartAdd];
   if (path === '/api/shop/checkout') return [checkout];
-  const pay = PAY.exec(path);
-  if (pay) return [requestPay, { id: pay[1]! }];
+  if (path === '/api/tickets/purchase') return [ticketPurchase];
+  for (const [pattern, handler] of [[PAY, requestPay], [OFFER, resaleOffer], [RESALE, resaleBuy]] as const) {
+    const match = pattern.exec(path);
+    if (match) return [handler, { id: match[1]! }];
+  }
   throw new Error(`the drill has no handler for ${method} ${path}`);
 };
 

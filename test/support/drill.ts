@@ -4,7 +4,8 @@
  * a dropped connection (as a careful client does), while the database
  * connections are cut and Redis stalls and drops its clients. Then the books
  * are checked in Postgres: every key settled exactly once, every balance is
- * its start plus what the final answers say, the ledger sums to zero.
+ * its start plus what the final answers say, the ledger sums to zero, and
+ * the stock, the seats and the resold tickets are where the answers say.
  *
  * The same drill runs in-process through the handlers and over HTTP through
  * `npm run dev`; only `send` differs.
@@ -38,13 +39,17 @@ type Op =
   | { kind: 'transfer'; from: Fan; to: Fan; amount: number }
   | { kind: 'deposit'; fan: Fan; amount: number }
   | { kind: 'pay'; payer: Fan; requester: Fan; requestId: string; amount: number }
-  | { kind: 'checkout'; fan: Fan; product: string };
+  | { kind: 'checkout'; fan: Fan; product: string }
+  | { kind: 'ticket'; fan: Fan; event: string }
+  | { kind: 'resale'; buyer: Fan; seller: Fan; offerId: string; ticketId: string; price: number };
 
 type Sample = { at: number; status: number };
 
 export type DrillReport = {
   ops: number;
   succeeded: number;
+  /** Successes by kind of op: each kind must have run. */
+  byKind: Record<Op['kind'], number>;
   refused: number;
   unsettled: number;
   retries: number;
@@ -65,6 +70,10 @@ export type DrillReport = {
     noFanBelowZero: boolean;
     /** The drill's product has sold exactly what the checkouts' answers say. */
     stockMatchesOrders: boolean;
+    /** The drill's match has sold the seats the purchases' answers say, each a ticket. */
+    seatsMatchTickets: boolean;
+    /** Each resale answered as bought moved its ticket to its buyer; each other offer is still open. */
+    resalesMatchAnswers: boolean;
     healthyAfter: boolean;
   };
   mismatches: string[];
@@ -120,10 +129,29 @@ const setUp = async (sql: postgres.Sql, send: Send, count: number) => {
   await sql`
     insert into products (id, name, club, category, price, stock)
     values (${product}, 'Drill scarf', 'OGC_NICE', 'drill', 250, ${PRODUCT_STOCK})`;
-  return { fans, pays, product };
+  // A match of the drill's own; each fan buys tickets for it and offers them for resale to the others.
+  const event = `drill-${randomUUID().slice(0, 8)}`;
+  await sql`
+    insert into events (id, title, club, date, venue, competition, price_from)
+    values (${event}, 'Drill match', 'OGC_NICE', now() + interval '30 days', 'Drill ground', 'Drill Cup', ${SEAT_PRICE})`;
+  await sql`insert into event_categories (event_id, category, price, capacity, available) values (${event}, 'drill', ${SEAT_PRICE}, ${SEATS}, ${SEATS})`;
+  const offers: Array<{ seller: Fan; offerId: string; ticketId: string; price: number }> = [];
+  for (const seller of fans) {
+    const bought = await must({ method: 'POST', path: '/api/tickets/purchase', token: seller.token, key: randomUUID(), body: { event_id: event, category: 'drill', quantity: OFFERS_PER_FAN } }, 201);
+    for (const ticket of bought.tickets as Array<{ id: string }>) {
+      const price = cents(100, SEAT_PRICE);
+      const offer = await must({ method: 'POST', path: `/api/tickets/${ticket.id}/resale`, token: seller.token, body: { price } }, 201);
+      offers.push({ seller, offerId: offer.id, ticketId: ticket.id, price });
+    }
+  }
+  return { fans, pays, product, event, offers };
 };
 
+const KINDS = ['transfer', 'deposit', 'pay', 'checkout', 'ticket', 'resale'] as const satisfies readonly Op['kind'][];
 const PRODUCT_STOCK = 100_000;
+const SEATS = 100_000;
+const SEAT_PRICE = 300;
+const OFFERS_PER_FAN = 3;
 
 const requestOf = (op: Op): DrillRequest => {
   const key = randomUUID();
@@ -136,6 +164,10 @@ const requestOf = (op: Op): DrillRequest => {
       return { method: 'POST', path: `/api/wallet/requests/${op.requestId}/pay`, token: op.payer.token, key };
     case 'checkout':
       return { method: 'POST', path: '/api/shop/checkout', token: op.fan.token, key };
+    case 'ticket':
+      return { method: 'POST', path: '/api/tickets/purchase', token: op.fan.token, key, body: { event_id: op.event, category: 'drill', quantity: 1 } };
+    case 'resale':
+      return { method: 'POST', path: `/api/tickets/resale/${op.offerId}/buy`, token: op.buyer.token, key };
   }
 };
 
@@ -158,6 +190,10 @@ const effects = (op: Op, answer: DrillAnswer): Array<[string, number]> => {
       return [[op.payer.id, -op.amount], [op.requester.id, op.amount]];
     case 'checkout':
       return [[op.fan.id, -Number(answer.body.total)]];
+    case 'ticket':
+      return [[op.fan.id, -SEAT_PRICE]];
+    case 'resale':
+      return [[op.buyer.id, -op.price], [op.seller.id, op.price]];
   }
 };
 
@@ -165,7 +201,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
   const { send } = options;
   const sql = postgres(options.databaseUrl, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } });
   try {
-    const { fans, pays, product } = await setUp(sql, send, options.fans ?? 16);
+    const { fans, pays, product, event, offers } = await setUp(sql, send, options.fans ?? 16);
     const ids = fans.map((f) => f.id);
     const startBalances = new Map(
       (await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`).map(
@@ -205,6 +241,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
     const samples: Sample[] = [];
     const outcomes: Array<{ op: Op; answer: DrillAnswer; attempts: number }> = [];
     const payQueue = [...pays].sort(() => Math.random() - 0.5);
+    const offerQueue = [...offers].sort(() => Math.random() - 0.5);
     let calmSince: number | undefined;
     const nextOp = (): Op | undefined => {
       if (faultsDone) calmSince ??= Date.now();
@@ -213,6 +250,11 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
       if (roll < 0.15 && payQueue.length) return payQueue.pop();
       if (roll < 0.3) return { kind: 'deposit', fan: pick(fans), amount: cents(500, 1500) };
       if (roll < 0.4) return { kind: 'checkout', fan: pick(fans), product };
+      if (roll < 0.5) return { kind: 'ticket', fan: pick(fans), event };
+      if (roll < 0.6 && offerQueue.length) {
+        const offer = offerQueue.pop()!;
+        return { kind: 'resale', buyer: pick(fans.filter((f) => f !== offer.seller)), ...offer };
+      }
       const from = pick(fans);
       return { kind: 'transfer', from, to: pick(fans.filter((f) => f !== from)), amount: cents(100, 1000) };
     };
@@ -237,6 +279,18 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
       .filter((o) => o.op.kind === 'checkout')
       .reduce((n, o) => n + (o.answer.body.items as Array<{ quantity: number }>).reduce((q, item) => q + item.quantity, 0), 0);
     const [{ stock }] = (await sql`select stock from products where id = ${product}`) as unknown as [{ stock: number }];
+    const seatsSold = fans.length * OFFERS_PER_FAN + succeeded.filter((o) => o.op.kind === 'ticket').length;
+    const [seats] = await sql<{ available: number; tickets: number }[]>`
+      select available, (select count(*)::int from tickets where event_id = ${event}) as tickets
+      from event_categories where event_id = ${event}`;
+    const resold = new Set(succeeded.flatMap((o) => (o.op.kind === 'resale' ? [o.op.offerId] : [])));
+    const resales = outcomes.flatMap((o) => (o.op.kind === 'resale' ? [o.op] : []));
+    const offerRows = await sql<{ id: string; status: string; holder: string }[]>`
+      select o.id, o.status, t.user_id as holder from resale_offers o join tickets t on t.id = o.ticket_id where o.event_id = ${event}`;
+    const resalesMatch = offerRows.every((row) => {
+      const op = resales.find((r) => r.offerId === row.id);
+      return resold.has(row.id) ? row.status === 'sold' && row.holder === op!.buyer.id : row.status === 'listed' && row.holder === offers.find((o) => o.offerId === row.id)!.seller.id;
+    });
     const finals = await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`;
     const mismatches = finals
       .filter((r) => Number(r.balance) !== expected.get(r.user_id))
@@ -269,6 +323,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
     return {
       ops: outcomes.length,
       succeeded: succeeded.length,
+      byKind: Object.fromEntries(KINDS.map((kind) => [kind, succeeded.filter((o) => o.op.kind === kind).length])) as DrillReport['byKind'],
       refused: refused.length,
       unsettled: unsettled.length,
       retries: outcomes.reduce((n, o) => n + o.attempts - 1, 0),
@@ -285,6 +340,8 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
         balancesMatchEntries: Number(books!.drifted) === 0,
         noFanBelowZero: Number(books!.negative) === 0,
         stockMatchesOrders: stock === PRODUCT_STOCK - sold,
+        seatsMatchTickets: seats!.tickets === seatsSold && seats!.available === SEATS - seatsSold,
+        resalesMatchAnswers: offerRows.length === offers.length && resalesMatch,
         healthyAfter,
       },
       mismatches,
@@ -333,6 +390,7 @@ export const expectDrillHeld = (report: DrillReport, context = '') => {
   expect(report.checks, context).toEqual(Object.fromEntries(Object.keys(report.checks).map((name) => [name, true])));
   expect(report.mismatches).toEqual([]);
   expect(report.unsettled).toBe(0);
+  expect(Object.entries(report.byKind).filter(([, n]) => n === 0), 'kinds of op that never succeeded').toEqual([]);
   const statuses = (counts: Record<number, number>) => Object.keys(counts).map(Number);
   expect(statuses(report.during).filter((s) => !FINAL.has(s) && !DURING_FAULTS.has(s)), 'answers during the faults').toEqual([]);
   expect(statuses(report.outside).filter((s) => !FINAL.has(s)), 'answers outside the faults').toEqual([]);
