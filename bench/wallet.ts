@@ -7,6 +7,10 @@
  * - Transfers per second through the whole handler stack (middy, JWT,
  *   validation, the movement, cache invalidation), uncontended and on one
  *   hot wallet, beside the plain SQL transfer on the same database.
+ * - Ticket purchases per second on one category selling out: every worker
+ *   buys one seat at a time until the category is sold out, through the
+ *   handler and as the old flow's plain SQL, each on a category of its own;
+ *   then the tickets are counted against the seats.
  * - Where the CPU goes: the handler's own per transfer (p50 and p95, one
  *   transfer at a time), and per transfer under load, the API process's,
  *   the Redis bridge's (a process of its own) and the rest of the machine's
@@ -32,6 +36,8 @@ const MEASURE_SECONDS = 5;
 const AMOUNT = 1;
 const ROUND_TRIP_SAMPLES = 3;
 const CPU_SAMPLES = 400;
+const SELL_OUT_SEATS = 2000;
+const SEAT_PRICE = 100;
 
 type Stats = { transfers: number; perSecond: number; p50: number; p95: number; errors: number; firstError?: string };
 /** CPU time per transfer, in ms: the API process, the bridge process, and the rest of the machine. */
@@ -151,17 +157,56 @@ const plainActivation = (sql: postgres.Sql, userId: string, wallet: string, sell
 /**
  * The old app's ticket purchase, as it ran: BEGIN, check the balance, debit,
  * insert the ticket, record the movement, COMMIT; here with the seat taken
- * by a guarded update in the debit's place of the flow.
+ * by a guarded update in the debit's place of the flow. Sold out when that
+ * update takes no seat.
  */
 const plainTicketPurchase = (sql: postgres.Sql, userId: string, wallet: string, seller: string, eventId: string, category: string) =>
   sql.begin(async (tx) => {
     const [seat] = await tx<{ price: number; balance: number }[]>`
       select c.price, w.balance from event_categories c, wallets w
       where c.event_id = ${eventId} and c.category = ${category} and w.id = ${wallet} for update of w`;
-    await tx`update event_categories set available = available - 1 where event_id = ${eventId} and category = ${category} and available >= 1`;
+    const taken = await tx`update event_categories set available = available - 1 where event_id = ${eventId} and category = ${category} and available >= 1`;
+    if (taken.count === 0) return 'sold-out' as const;
     const [transfer] = await tx<{ id: string }[]>`with ${plainLegs(tx, 'purchase', wallet, seller, seat!.price, ['purchase', 'sale'])} select id from transfer`;
     await tx`insert into tickets (user_id, event_id, category, price, transfer_id) values (${userId}, ${eventId}, ${category}, ${seat!.price}, ${transfer!.id})`;
+    return 'sold' as const;
   });
+
+type SellOut = { sold: number; perSecond: number; p50: number; p95: number; refused: number; tickets: number; left: number };
+
+/**
+ * WORKERS buyers take one seat at a time from a category of SELL_OUT_SEATS
+ * until `buyOne` says it is sold out; then the tickets and seats left are
+ * read back: `tickets` must equal `sold`, and `left` be 0.
+ */
+const sellOut = async (sql: postgres.Sql, buyOne: (worker: number, event: string) => Promise<'sold' | 'sold-out'>): Promise<SellOut> => {
+  const event = `bench-${randomBytes(4).toString('hex')}`;
+  await sql`
+    insert into events (id, title, club, date, venue, competition, price_from)
+    values (${event}, 'Bench match', 'OGC_NICE', now() + interval '30 days', 'Bench ground', 'Bench Cup', ${SEAT_PRICE})`;
+  await sql`insert into event_categories (event_id, category, price, capacity, available) values (${event}, 'tribune', ${SEAT_PRICE}, ${SELL_OUT_SEATS}, ${SELL_OUT_SEATS})`;
+  const latencies: number[] = [];
+  let refused = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async (_, worker) => {
+      for (;;) {
+        const began = performance.now();
+        if ((await buyOne(worker, event)) === 'sold-out') {
+          refused++;
+          return;
+        }
+        latencies.push(performance.now() - began);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const [books] = await sql<{ tickets: number; left: number }[]>`
+    select (select count(*)::int from tickets where event_id = ${event}) as tickets, available as left
+    from event_categories where event_id = ${event}`;
+  return { sold: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), refused, ...books! };
+};
 
 /** Round trips of single operations on a warm connection: `setUp` runs uncounted before each. */
 const roundTripsOf = async <T>(proxy: PgProxy, act: (context: T) => Promise<unknown>, setUp: () => Promise<T> = async () => undefined as T) => {
@@ -258,6 +303,23 @@ export const main = async (): Promise<Figure[]> => {
       api: await measure((w) => viaApi(hot, 2 * w + 1)),
       sql: await measure((w) => viaSql(plain, hot, 2 * w + 1)),
     });
+
+    // One category selling out, each worker buying for a fan of its own: through the handler, then as the old flow's plain SQL.
+    const buyers = await Promise.all(Array.from({ length: WORKERS }, () => newFan()));
+    await Promise.all(buyers.map((fan) => funded(deposit(fan, 100_000))));
+    const buyerWallets = new Map((await plain<{ id: string; user_id: string }[]>`select id, user_id from wallets where user_id = any(${buyers.map((b) => b.id)}::uuid[])`).map((w) => [w.user_id, w.id]));
+    const buyer = (worker: number) => buyers[worker]!;
+    // The plain flow pays the same ticketing shard the API would, so that neither queues on one account the other spreads.
+    const ticketing = new Map((await plain<{ id: string; shard: number }[]>`select id, shard from wallets where system = 'ticketing'`).map((w) => [w.shard, w.id]));
+    const soldOut = {
+      api: await sellOut(plain, async (worker, event_id) => {
+        const bought = await invoke(purchaseTickets, { path: '/api/tickets/purchase', token: buyer(worker).token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id, category: 'tribune', quantity: 1 } });
+        if (bought.status === 409 && bought.body.type === '/problems/sold-out') return 'sold-out';
+        if (bought.status !== 201) throw new Error(`ticket purchase answered ${bought.status} ${bought.raw}`);
+        return 'sold';
+      }),
+      sql: await sellOut(plain, (worker, event) => plainTicketPurchase(plain, buyer(worker).id, buyerWallets.get(buyer(worker).id)!, ticketing.get(shardOf(buyer(worker).id))!, event, 'tribune')),
+    };
 
     // The handler's own CPU, one transfer at a time: nothing else runs in this process meanwhile.
     const handlerCpu: number[] = [];
@@ -367,6 +429,15 @@ export const main = async (): Promise<Figure[]> => {
     }
     out.push(
       '',
+      `ticket purchases on one category selling out (${SELL_OUT_SEATS} seats, ${WORKERS} buyers, one seat per purchase)`,
+      `${left('path', 11)}${right('sold', 7)}${right('per s', 9)}${right('p50 ms', 9)}${right('p95 ms', 9)}${right('tickets', 9)}${right('left', 6)}${right('refused', 9)}`,
+    );
+    for (const [path, s] of [['API', soldOut.api], ['plain SQL', soldOut.sql]] as const) {
+      out.push(`${left(path, 11)}${num(s.sold, 7)}${num(s.perSecond, 9, 1)}${num(s.p50, 9, 1)}${num(s.p95, 9, 1)}${num(s.tickets, 9)}${num(s.left, 6)}${num(s.refused, 9)}`);
+    }
+    out.push(`${left('API/plain', 11)}${right('', 7)}${num(soldOut.api.perSecond / soldOut.sql.perSecond, 9, 2)}`);
+    out.push(
+      '',
       `handler CPU per transfer, one at a time (${CPU_SAMPLES} transfers; includes its cache client, not the bridge): p50 ${percentile(handlerCpu, 0.5).toFixed(2)} ms, p95 ${percentile(handlerCpu, 0.95).toFixed(2)} ms`,
       `"rest" is the machine's busy CPU less both Node processes: Postgres, mostly. ${availableParallelism()} CPUs give ${availableParallelism() * 1000} ms of CPU per second in all.`,
     );
@@ -385,6 +456,13 @@ export const main = async (): Promise<Figure[]> => {
       { figure: 'round trips per checkout, direct / pooler', measured: `${trips(direct[3]!)} / ${trips(pooled[3]!)}`, baseline: `${trips(plainCheckoutTrips)} (plain SQL)`, target: '≤ 4', met: most([direct[3]!, pooled[3]!]) <= 4 },
       { figure: 'round trips per ticket purchase, direct / pooler', measured: `${trips(direct[5]!)} / ${trips(pooled[5]!)}`, baseline: `${trips(plainTicketTrips)} (old flow, plain SQL)`, target: '≤ 3', met: most([direct[5]!, pooled[5]!]) <= 3 },
       { figure: 'round trips per eSIM activation, direct / pooler', measured: `${trips(direct[4]!)} / ${trips(pooled[4]!)}`, baseline: `${trips(plainActivationTrips)} (plain SQL)`, target: '≤ 4', met: most([direct[4]!, pooled[4]!]) <= 4 },
+      {
+        figure: `ticket purchases per second, one category selling out (${SELL_OUT_SEATS} seats)`,
+        measured: `${soldOut.api.perSecond.toFixed(0)}/s, ${soldOut.api.tickets} tickets for ${soldOut.api.sold} sold, ${soldOut.api.left} left`,
+        baseline: `${soldOut.sql.perSecond.toFixed(0)}/s (old flow, plain SQL)`,
+        target: 'every seat sold once, none oversold',
+        met: [soldOut.api, soldOut.sql].every((s) => s.sold === SELL_OUT_SEATS && s.tickets === SELL_OUT_SEATS && s.left === 0),
+      },
       { figure: 'hot wallet, API/plain', measured: `${hotWallet!.ratio.toFixed(2)} (${cpuNote(hotWallet!.api)})`, baseline: cpuNote(hotWallet!.sql), target: '≥ 1.0', met: hotWallet!.ratio >= 1 },
       { figure: 'uncontended, API/plain', measured: `${uncontended!.ratio.toFixed(2)} (${cpuNote(uncontended!.api)})`, baseline: cpuNote(uncontended!.sql), target: 'CPU-bound: see CPU' },
       { figure: 'handler CPU per transfer, p50 / p95', measured: `${percentile(handlerCpu, 0.5).toFixed(2)} / ${percentile(handlerCpu, 0.95).toFixed(2)} ms`, baseline: '', target: '≤ 1 ms (aim)', met: percentile(handlerCpu, 0.5) <= 1 },

@@ -159,6 +159,10 @@ begin
     return movement_settle(p_claim, 422, '{"refusal": "event-past"}', '{}');
   end if;
   select * into ticket from tickets where id = offer.ticket_id for update;
+  -- A listed ticket can be neither given nor scanned, but an operator may cancel or refund it: then it is not for sale.
+  if ticket.user_id is distinct from offer.seller_id or ticket.status <> 'valid' then
+    raise exception using errcode = 'PF409', message = 'offer-gone', detail = 'This offer''s ticket is no longer the seller''s to sell.';
+  end if;
   locked := ledger_lock_pair(me, array[offer.seller_id], '{}', '{}', 0);
   buyer := locked.mine;
   seller := locked.theirs;

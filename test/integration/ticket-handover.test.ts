@@ -230,6 +230,15 @@ describe('fair resale', () => {
     }
   }, 60_000);
 
+  it('does not sell an offer whose ticket an operator cancelled meanwhile', async () => {
+    const { fan: seller, ticket } = await holder('Sam', 2000, 2000);
+    const offer = (await list(seller, ticket, 2000)).body.id as string;
+    await db()`update tickets set status = 'cancelled' where id = ${ticket}`;
+    const buyer = await funded(5000);
+    expectProblem(await purchase(buyer, offer), 409, '/problems/offer-gone');
+    expect([await balanceOf(buyer), await balanceOf(seller)]).toEqual([5000, 0]);
+  });
+
   it('refuses to list or sell for a match already played', async () => {
     const { fan: seller, event, ticket } = await holder('Sam');
     const offer = (await list(seller, ticket, 1000)).body.id as string;
