@@ -44,7 +44,8 @@ const readService = (): Service => {
     functions: Object.entries(yml.functions).map(([name, f]) => ({
       name,
       handler: f.handler,
-      api: (f.events ?? []).some((e) => 'httpApi' in e),
+      // A WebSocket route's cold start delays a handshake or a frame's answer as an HTTP one delays its response.
+      api: (f.events ?? []).some((e) => 'httpApi' in e || 'websocket' in e),
     })),
     esbuild: yml.custom.esbuild,
   };

@@ -236,6 +236,8 @@ export const main = async (): Promise<Figure[]> => {
       UPSTASH_REDIS_REST_TOKEN: redis.token,
       JWT_SECRET: randomBytes(32).toString('hex'),
       BCRYPT_COST: '10',
+      // A hot wallet's fan pays hundreds of times a second: counted, far below the limit.
+      RATE_LIMIT_SCALE: '1000',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       PG_POOL_MAX: String(WORKERS),
       PG_POOLER: 'none',

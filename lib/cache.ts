@@ -23,7 +23,18 @@ export const keys = {
   statsGlobal: () => ({ key: 'stats:global', ttl: 1 * MIN }),
 } as const;
 
-/** Rate-limit counters share Redis under this prefix (`rate:{ip}:{endpoint}`). */
+/**
+ * Only the first pages of a feed are cached: nearly every read is of them,
+ * and a fan's own post, like or block then clears these few keys rather than
+ * all of them (Upstash's REST API cannot delete by pattern cheaply). Deeper
+ * pages are read from Postgres each time.
+ */
+export const FEED_CACHED_PAGES = 5;
+
+/** The cached pages of a fan's feed: what a write of theirs that changes it must clear for them to see it at once. */
+export const feedPages = (userId: string): CacheKey[] => Array.from({ length: FEED_CACHED_PAGES }, (_, i) => keys.feed(userId, String(i + 1)));
+
+/** Rate-limit counters share Redis under this prefix (`rate:{user id or IP}:{limit}`, see lib/rate-limit.ts). */
 export const RATE_PREFIX = 'rate';
 
 export type CacheKey = { key: string; ttl: number };

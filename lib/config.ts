@@ -33,6 +33,12 @@ export const config = {
   redisUrl: () => env('UPSTASH_REDIS_REST_URL'),
   redisToken: () => env('UPSTASH_REDIS_REST_TOKEN'),
   redisTimeoutMs: () => int('REDIS_TIMEOUT_MS', 300),
+  /**
+   * Multiplies the route classes' rate limits, for load tests that push one
+   * fan far past them. Ignored on Lambda (whose runtime sets
+   * AWS_EXECUTION_ENV), so no deployed stage runs looser than production.
+   */
+  rateLimitScale: () => (env('AWS_EXECUTION_ENV') ? 1 : Math.max(1, Math.floor(int('RATE_LIMIT_SCALE', 1)))),
   jwtSecret: () => env('JWT_SECRET'),
   bcryptCost: () => int('BCRYPT_COST', 12),
   /** The Ed25519 private JWK (with its `kid`) that signs ticket codes. */
@@ -44,4 +50,6 @@ export const config = {
   /** The SM-DP+ server of the simulated eSIM carrier (a real one names its own). */
   esimSmdpAddress: () => env('ESIM_SMDP_ADDRESS') ?? 'smdp.esim.paiecashfan.test',
   corsOrigins: () => (env('CORS_ORIGINS') ?? '*').split(',').map((o) => o.trim()),
+  /** Under serverless-offline (`npm run dev`, the e2e tests), which sets IS_OFFLINE in every handler's environment. */
+  offline: () => env('IS_OFFLINE') === 'true',
 };

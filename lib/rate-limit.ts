@@ -7,17 +7,37 @@ import { logger } from './log';
 import { redis } from './redis';
 
 type Duration = `${number} ${'s' | 'm' | 'h'}`;
+type Limit = { tokens: number; window: Duration };
+
+const CLASSES = ['reads', 'writes', 'money', 'messages', 'posts', 'webhooks'] as const;
+
+/**
+ * The class a route's requests count against, per user when authenticated
+ * and per IP otherwise. A route names one with `limit`, or gets the class
+ * that follows from it (see `limitOf` in ./http/route).
+ */
+export type LimitClass = (typeof CLASSES)[number];
 
 /**
  * Every limit in one place: requests (or failures) allowed per window. The
- * per-IP ones are loose because a stadium's fans share a few carrier IPs;
- * guessing passwords is stopped per email by `ATTEMPTS` below.
+ * route classes come first (multiplied by `RATE_LIMIT_SCALE` where a load
+ * test sets it); the named ones after them are counted by the domain on top
+ * of its route's class. The per-IP ones are loose because a stadium's fans
+ * share a few carrier IPs; guessing passwords is stopped per email by
+ * `ATTEMPTS` below.
  */
 export const LIMITS = {
+  reads: { tokens: 300, window: '1 m' },
+  writes: { tokens: 60, window: '1 m' },
+  money: { tokens: 20, window: '1 m' },
+  messages: { tokens: 30, window: '1 m' },
+  posts: { tokens: 10, window: '1 m' },
+  // A carrier reports every eSIM's usage from a handful of addresses.
+  webhooks: { tokens: 1000, window: '1 m' },
   'register-ip': { tokens: 20, window: '15 m' },
   'login-ip': { tokens: 100, window: '15 m' },
   'money-request-user': { tokens: 30, window: '1 h' },
-} as const satisfies Record<string, { tokens: number; window: Duration }>;
+} as const satisfies Record<LimitClass, Limit> & Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;
 
@@ -31,9 +51,10 @@ const limiter = (name: LimitName): Ratelimit | null => {
   let found = mine.get(name);
   if (!found) {
     const { tokens, window } = LIMITS[name];
+    const scale = (CLASSES as readonly string[]).includes(name) ? config.rateLimitScale() : 1;
     found = new Ratelimit({
       redis: client,
-      limiter: Ratelimit.slidingWindow(tokens, window),
+      limiter: Ratelimit.slidingWindow(tokens * scale, window),
       prefix: RATE_PREFIX,
       // Fail open quickly: an unreachable Redis must not lock fans out.
       timeout: config.redisTimeoutMs(),
@@ -45,10 +66,8 @@ const limiter = (name: LimitName): Ratelimit | null => {
   return found;
 };
 
-/** `{ip}:{endpoint}` under the `rate:` prefix, as the cache table names it. */
+/** `{subject}:{limit}`, under the `rate:` prefix of lib/cache.ts (the limiter appends its window). */
 const identifier = (name: string, subject: string) => `${subject}:${name}`;
-
-const retryAfter = (reset: number) => Math.max(1, Math.ceil((reset - Date.now()) / 1000));
 
 const guarded = async <T>(op: string, fn: () => Promise<T>): Promise<T | undefined> => {
   try {
@@ -59,14 +78,40 @@ const guarded = async <T>(op: string, fn: () => Promise<T>): Promise<T | undefin
   }
 };
 
+/** What is left of a subject's limit after one more request. */
+export type Quota = {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets, at least 1. */
+  reset: number;
+};
+
+/**
+ * Counts one request against the limit. Undefined when Redis did not answer
+ * in time: the request then passes uncounted.
+ */
+export const count = async (name: LimitName, subject: string): Promise<Quota | undefined> => {
+  const rl = limiter(name);
+  if (!rl) return undefined;
+  const result = await guarded(name, async () => {
+    const answer = await rl.limit(identifier(name, subject));
+    // The limiter answers its own timeout with a success.
+    if (answer.reason === 'timeout') throw new Error(`Redis did not answer within ${config.redisTimeoutMs()} ms`);
+    return answer;
+  });
+  if (!result) return undefined;
+  const reset = Math.max(1, Math.ceil((result.reset - Date.now()) / 1000));
+  return { allowed: result.success, limit: result.limit, remaining: result.remaining, reset };
+};
+
+/** The 429 for a quota used up. */
+export const exceeded = (quota: Quota) => tooManyRequests(quota.reset, 'Too many requests; retry after the time in Retry-After.');
+
 /** Counts one request against the limit; 429 once it is used up. */
 export const consume = async (name: LimitName, subject: string): Promise<void> => {
-  const rl = limiter(name);
-  if (!rl) return;
-  const result = await guarded(name, () => rl.limit(identifier(name, subject)));
-  if (result && !result.success) {
-    throw tooManyRequests(retryAfter(result.reset), 'Too many requests; retry after the time in Retry-After.');
-  }
+  const quota = await count(name, subject);
+  if (quota && !quota.allowed) throw exceeded(quota);
 };
 
 /**

@@ -38,6 +38,7 @@ const main = async () => {
   Schema    ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}; demo data loaded
   API       http://localhost:3000/api/health
   OpenAPI   http://localhost:3000/api/openapi.json
+  WebSocket ws://localhost:3001?token=<access token>
 `);
 
   const offline = spawn(`${root}node_modules/.bin/serverless`, ['offline', 'start', ...process.argv.slice(2)], {

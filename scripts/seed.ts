@@ -44,6 +44,26 @@ const esimPlans = [
   { id: 'world-3gb-7d', name: 'World 3 GB', region: 'World', data: '3GB', data_mb: 3072, duration: 7, countries: ['US', 'CA', 'BR', 'AR', 'MA', 'QA', 'SA', 'JP'], price: 1999, popular: false },
 ];
 
+/** Demo fans who post to their club's feed and like each other's posts. */
+export const DEMO_FAN_PASSWORD = 'fan demo pass';
+export const demoFanEmail = (handle: string) => `${handle}.demo@paiecashfan.test`;
+const demoFans: Record<string, { name: string; club_id: string }> = {
+  lucas: { name: 'Lucas', club_id: 'AS_MONACO' },
+  chloe: { name: 'Chloé', club_id: 'AS_MONACO' },
+  hugo: { name: 'Hugo', club_id: 'AS_MONACO' },
+  ines: { name: 'Inès', club_id: 'PSG' },
+  karim: { name: 'Karim', club_id: 'PSG' },
+};
+
+/** Fixed ids, so that seeding again adds nothing; ages count from the first seeding. */
+const demoPosts = [
+  { id: '5eed0000-0000-4000-8000-000000000001', by: 'lucas', hours: 2, text: 'Qui vient au Louis-II pour PSG ? On se retrouve tribune nord 🔴⚪', likers: ['chloe', 'hugo'] },
+  { id: '5eed0000-0000-4000-8000-000000000002', by: 'chloe', hours: 9, text: "Le nouveau maillot domicile est magnifique, je l'ai pris en taille M.", likers: ['lucas'] },
+  { id: '5eed0000-0000-4000-8000-000000000003', by: 'hugo', hours: 30, text: 'Quelle remontée samedi, Daghe Munegu !', likers: ['lucas', 'chloe'] },
+  { id: '5eed0000-0000-4000-8000-000000000004', by: 'ines', hours: 4, text: 'Virage Auteuil contre Lyon, qui est partant ?', likers: ['karim'] },
+  { id: '5eed0000-0000-4000-8000-000000000005', by: 'karim', hours: 20, text: 'Ici c’est Paris ❤️💙', likers: [] },
+];
+
 export const seed = async (sql: Sql): Promise<void> => {
   await sql.begin(async (t) => {
     await t`insert into clubs ${t(clubs)} on conflict (id) do nothing`;
@@ -69,5 +89,26 @@ export const seed = async (sql: Sql): Promise<void> => {
       await t`insert into wallets (user_id) values (${steward!.id})`;
       await t`insert into club_roles (user_id, club_id, role) values (${steward!.id}, ${club.id}, 'steward')`;
     }
+    const emails = Object.keys(demoFans).map(demoFanEmail);
+    const [{ missing }] = (await t`select count(*)::int as missing from unnest(${emails}::text[]) e where e not in (select email from users)`) as unknown as [{ missing: number }];
+    if (missing > 0) {
+      const fanPassword = await hashPassword(DEMO_FAN_PASSWORD);
+      const rows = Object.entries(demoFans).map(([handle, fan]) => ({ ...fan, email: demoFanEmail(handle), password: fanPassword }));
+      await t`insert into users ${t(rows)} on conflict (email) do nothing`;
+      await t`insert into wallets (user_id) select id from users where email = any(${emails}) on conflict (user_id) do nothing`;
+    }
+    const fanIds = new Map((await t<{ email: string; id: string }[]>`select email, id from users where email = any(${emails})`).map((u) => [u.email, u.id]));
+    const idOf = (handle: string) => fanIds.get(demoFanEmail(handle))!;
+    const added = await t<{ id: string }[]>`
+      insert into posts ${t(demoPosts.map((p) => ({
+        id: p.id, user_id: idOf(p.by), club_id: demoFans[p.by]!.club_id, text: p.text, like_count: p.likers.length, created_at: new Date(Date.now() - p.hours * 3_600_000),
+      })))}
+      on conflict (id) do nothing
+      returning id`;
+    // Likes only with the posts that come with them: a like taken back since is not added again behind its count.
+    const likes = demoPosts
+      .filter((p) => added.some((a) => a.id === p.id))
+      .flatMap((p) => p.likers.map((liker) => ({ post_id: p.id, user_id: idOf(liker) })));
+    if (likes.length > 0) await t`insert into post_likes ${t(likes)}`;
   });
 };

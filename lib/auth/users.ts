@@ -1,4 +1,4 @@
-import { cached, invalidate, keys } from '../cache';
+import { cached, feedPages, invalidate, keys } from '../cache';
 import { db, pgCode, tx, type Sql, type Tx } from '../db';
 import { accountGone, badRequest, conflict } from '../http/problem';
 import type { UpdateMeInput, UserView } from './schemas';
@@ -58,7 +58,8 @@ export const updateMe = async (userId: string, input: UpdateMeInput): Promise<Us
         where id = ${userId}
         returning ${sql(USER_COLUMNS)}`;
       if (!row) throw accountGone();
-      sql.afterCommit(() => invalidate(keys.user(userId)));
+      // A new club is a new feed.
+      sql.afterCommit(() => invalidate(keys.user(userId), ...feedPages(userId)));
       return toUser(row);
     });
   } catch (error) {

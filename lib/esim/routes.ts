@@ -70,6 +70,7 @@ export const usageWebhook = /* @__PURE__ */ route({
   summary: "The carrier's usage report, signed: X-Signature is the hex HMAC-SHA512 of the body",
   tags,
   auth: 'none',
+  limit: 'webhooks',
   body: UsageReport,
   responses: {
     200: { description: 'Recorded, or ignored as older than the last report', schema: UsageAccepted },

@@ -3,6 +3,7 @@ import { invalidate, keys } from '../cache';
 import { config } from '../config';
 import { db } from '../db';
 import { notFound, ProblemError, unavailable } from '../http/problem';
+import { pushNotification } from '../notifications/notifications';
 import type { UsageReportInput } from './schemas';
 
 const badSignature = () =>
@@ -32,5 +33,7 @@ export const recordUsage = async (rawBody: Buffer | undefined, signature: string
   ];
   if (!outcome) throw notFound('No eSIM has this ICCID.');
   if (outcome.applied) await invalidate(keys.esimActive(outcome.user_id));
+  // `notified` names only the thresholds this report crossed first: a resent report pushes nothing again.
+  await Promise.all(outcome.notified.map((percent) => pushNotification(outcome.user_id, 'esim-low-data', { iccid: report.iccid, threshold_percent: Number(percent) })));
   return { applied: outcome.applied, notified: outcome.notified };
 };

@@ -6,9 +6,10 @@ import { authenticate } from './authenticate';
 import { checkKey, fingerprintOf, serialize } from './idempotency';
 import { jsonBody } from './json-body';
 import { problems } from './problems';
+import { rateLimit } from './rate-limit';
 import { requestContext } from './request-context';
 import type { Input, Reply, Route } from './route';
-import { header, type Event, type HttpContext, type Middleware, type Result } from './types';
+import { header, sourceIp, type Event, type HttpContext, type Middleware, type Result } from './types';
 import { validate } from './validate';
 
 const respond = (status: number, body: string, type: string, headers: Record<string, string> = {}): Result => ({
@@ -24,7 +25,7 @@ const respond = (status: number, body: string, type: string, headers: Record<str
 export const envelope = () =>
   middy<Event, Result, Error, HttpContext>()
     .use(requestContext())
-    .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed', maxAge: 600 }))
+    .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset', maxAge: 600 }))
     .use(httpSecurityHeaders())
     .use(problems());
 
@@ -32,9 +33,10 @@ type Handler<R extends Route> = (input: Input<R>) => Promise<Reply>;
 
 /**
  * The one middy stack every endpoint is built with: the envelope, then auth
- * (where the route takes a token), the JSON body and validation before the
- * handler; routes that move money or stock hand the handler the claim on
- * their Idempotency-Key, which the movement settles in its own transaction.
+ * (where the route takes a token), its rate limit, the JSON body and
+ * validation before the handler; routes that move money or stock hand the
+ * handler the claim on their Idempotency-Key, which the movement settles in
+ * its own transaction.
  */
 const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware) => {
   const run = async (event: Event, { http: state }: HttpContext): Promise<Result> => {
@@ -43,7 +45,7 @@ const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware
       user: state.user,
       request: {
         id: state.requestId,
-        ip: event.requestContext?.http?.sourceIp ?? 'unknown',
+        ip: sourceIp(event),
         userAgent: header(event, 'user-agent'),
         header: (name: string) => header(event, name),
         rawBody: state.rawBody,
@@ -63,7 +65,7 @@ const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware
   };
   const chain = envelope();
   if (auth) chain.use(auth);
-  return chain.use(jsonBody()).use(validate(route)).handler(run);
+  return chain.use(rateLimit(route)).use(jsonBody()).use(validate(route)).handler(run);
 };
 
 /** An endpoint that may take an access token (and must, to move money or stock). */

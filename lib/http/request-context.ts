@@ -8,10 +8,10 @@ import type { HttpRequest, Middleware } from './types';
  */
 export const requestContext = (): Middleware => {
   const finish = (request: HttpRequest) => {
-    const { requestId, startedAt } = request.context.http;
+    const { requestId, startedAt, headers } = request.context.http;
     const response = request.response;
     // Answers are per fan and often money: no shared cache keeps them unless a handler says so.
-    if (response) response.headers = { 'Cache-Control': 'no-store', ...response.headers, 'X-Request-Id': requestId };
+    if (response) response.headers = { 'Cache-Control': 'no-store', ...response.headers, ...headers, 'X-Request-Id': requestId };
     logger.info('request', {
       method: request.event.requestContext?.http?.method,
       path: request.event.rawPath,

@@ -1,4 +1,5 @@
 import type { $ZodType, output } from 'zod/v4/core';
+import type { LimitClass } from '../rate-limit';
 import type { Claim } from './idempotency';
 
 /** Query strings and path parameters arrive as flat string maps. */
@@ -21,6 +22,8 @@ export type Route = {
   auth: Auth;
   /** Moves money or stock: requires `Idempotency-Key`, whose claim the handler passes to its movement. */
   idempotent?: boolean;
+  /** The rate-limit class its requests count against; by default the one `limitOf` derives. */
+  limit?: LimitClass;
   body?: $ZodType;
   query?: ObjectSchema;
   params?: ObjectSchema;
@@ -28,6 +31,9 @@ export type Route = {
 };
 
 export const route = <const R extends Route>(r: R): R => r;
+
+/** A route's rate-limit class: its own, else money for movements, reads for GETs, writes for the rest. */
+export const limitOf = (r: Route): LimitClass => r.limit ?? (r.idempotent ? 'money' : r.method === 'GET' ? 'reads' : 'writes');
 
 export type AuthUser = { id: string };
 

@@ -37,5 +37,14 @@ export const plainText = () =>
     error: 'Must not contain control or invisible formatting characters',
   });
 
-/** A fan named by email or by user id. */
-export const FanName = /* @__PURE__ */ schema(() => z.string().check(z.trim(), z.toLowerCase(), z.minLength(3), z.maxLength(254), plainText()));
+/** A fan named by email or by user id: anything else names nobody, and is a 400 rather than a search that finds no one. */
+export const FanName = /* @__PURE__ */ schema(() =>
+  z.string().check(
+    z.trim(),
+    z.toLowerCase(),
+    z.minLength(3),
+    z.maxLength(254),
+    plainText(),
+    z.regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^@\s]+@[^@\s]+)$/, { error: 'Must be an email or a user id' }),
+  ),
+);

@@ -14,6 +14,8 @@ export type State = {
   rawBody?: Buffer;
   input?: { body: unknown; query: unknown; params: unknown };
   user?: AuthUser;
+  /** Headers every answer to this request carries, error or not (its rate limit's). */
+  headers?: Record<string, string>;
 };
 
 export type Event = APIGatewayProxyEventV2;
@@ -23,7 +25,10 @@ export type HttpRequest = Request<Event, Result, Error, HttpContext>;
 export type Middleware = MiddlewareObj<Event, Result, Error, HttpContext>;
 
 /** API Gateway lower-cases header names in payload 2.0; offline may not. */
-export const header = (event: Event, name: string): string | undefined => {
+export const header = (event: { headers?: Event['headers'] }, name: string): string | undefined => {
   const headers = event.headers ?? {};
   return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
 };
+
+/** The client's address as API Gateway saw it. */
+export const sourceIp = (event: Event): string => event.requestContext?.http?.sourceIp ?? 'unknown';

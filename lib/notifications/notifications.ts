@@ -1,12 +1,18 @@
 import { db } from '../db';
+import { logger } from '../log';
 import { decodeCursor, page } from '../pagination';
+import { pushTo } from '../realtime/push';
 import type { NotificationsFilter, NotificationView } from './schemas';
+
+type NotificationRow = Omit<NotificationView, 'created_at'> & { created_at: Date };
+
+const toView = ({ created_at, ...n }: NotificationRow): NotificationView => ({ ...n, created_at: created_at.toISOString() });
 
 /** The fan's notifications, newest first. */
 export const listNotifications = async (userId: string, filter: NotificationsFilter) => {
   const sql = db();
   const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
-  const rows = await sql<Array<Omit<NotificationView, 'created_at'> & { created_at: Date; created_key: string }>>`
+  const rows = await sql<Array<NotificationRow & { created_key: string }>>`
     select id, kind, payload, created_at, created_at::text as created_key
     from notifications
     where user_id = ${userId}
@@ -15,7 +21,28 @@ export const listNotifications = async (userId: string, filter: NotificationsFil
     limit ${filter.limit + 1}`;
   const result = page(rows, filter.limit, (r) => [r.created_key, r.id]);
   return {
-    items: result.items.map(({ created_key: _key, created_at, ...n }) => ({ ...n, created_at: created_at.toISOString() })),
+    items: result.items.map(({ created_key: _key, ...n }) => toView(n)),
     next_cursor: result.next_cursor,
   };
+};
+
+/**
+ * Pushes a notification that a statement just committed recorded (the SQL
+ * functions of the migrations record them) to the fan's open connections:
+ * their newest of `kind` whose payload holds `about`. Never throws: what
+ * recorded it stands whatever happens here.
+ */
+export const pushNotification = async (userId: string, kind: string, about: Record<string, string | number>): Promise<void> => {
+  try {
+    const sql = db();
+    const [notification] = await sql<NotificationRow[]>`
+      select id, kind, payload, created_at
+      from notifications
+      where user_id = ${userId} and kind = ${kind} and payload @> ${sql.json(about)}
+      order by created_at desc, id desc
+      limit 1`;
+    if (notification) await pushTo([userId], { type: 'notification', notification: toView(notification) });
+  } catch (error) {
+    logger.error('push failed', { type: 'notification', kind, error: String(error) });
+  }
 };

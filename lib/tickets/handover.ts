@@ -1,7 +1,8 @@
 import type { Claim } from '../http/idempotency';
 import type { Reply } from '../http/route';
+import { pushNotification } from '../notifications/notifications';
 import { fanRef } from '../wallet/accounts';
-import { answer, iso, movement } from '../wallet/movement';
+import { answer, freshResult, iso, movement } from '../wallet/movement';
 import { ticketRefusals } from './refusals';
 import type { HandOverInput, HandOverView } from './schemas';
 import { toView, type EventFacts, type TicketRow } from './tickets';
@@ -11,7 +12,8 @@ import { toView, type EventFacts, type TicketRow } from './tickets';
  * (migration 008's ticket_hand_over). The codes issued to the giver stop
  * working at once; a ticket checked in, or offered for resale, stays put
  * (409). Keyed like a movement, so a retry after a lost answer is replayed
- * rather than told the ticket is no longer the sender's.
+ * rather than told the ticket is no longer the sender's. The recipient's
+ * notification is pushed to their open connections.
  */
 export const handOver = async (claim: Claim, ticketId: string, input: HandOverInput): Promise<Reply> => {
   const to = fanRef(input.to);
@@ -19,5 +21,7 @@ export const handOver = async (claim: Claim, ticketId: string, input: HandOverIn
     claim,
     (sql, c) => sql`select ticket_hand_over(${c}, ${ticketId}, ${to.userIds[0] ?? null}::uuid, ${to.emails[0] ?? null}) as outcome`,
   );
+  const given = freshResult(settled);
+  if (given) await pushNotification(given.to.id, 'ticket-received', { ticket_id: given.ticket.id });
   return answer(settled, ticketRefusals, (moved): HandOverView => ({ ticket: toView(moved.ticket, moved.event), to: moved.to, transferred_at: iso(moved.at) }));
 };

@@ -4,8 +4,9 @@ import type { Claim } from '../http/idempotency';
 import { conflict, notFound } from '../http/problem';
 import type { Reply } from '../http/route';
 import { display } from '../money';
+import { pushNotification } from '../notifications/notifications';
 import { decodeCursor, page } from '../pagination';
-import { answer, conflictOf, iso, movement, type Settled } from '../wallet/movement';
+import { answer, conflictOf, freshResult, iso, movement, type Settled } from '../wallet/movement';
 import { ticketRefusals } from './refusals';
 import type { OfferInput, OffersFilter, OfferView, ResalePurchaseView } from './schemas';
 import { toView, type EventFacts, type TicketRow } from './tickets';
@@ -67,10 +68,13 @@ export const listOffers = async (filter: OffersFilter) => {
 /**
  * Buys an offer (migration 008's ticket_resale_buy): the buyer pays the
  * seller and the ticket changes hands in one statement; of buyers racing
- * for one offer, one gets it and the others a 409.
+ * for one offer, one gets it and the others a 409. The seller's
+ * notification is pushed to their open connections.
  */
 export const buy = async (claim: Claim, offerId: string): Promise<Reply> => {
-  const settled = await movement<OfferFacts>(claim, (sql, c) => sql`select ticket_resale_buy(${c}, ${offerId}) as outcome`);
+  const settled = await movement<OfferFacts & { offer: { seller_id: string } }>(claim, (sql, c) => sql`select ticket_resale_buy(${c}, ${offerId}) as outcome`);
+  const sale = freshResult(settled);
+  if (sale) await pushNotification(sale.offer.seller_id, 'ticket-resold', { ticket_id: sale.ticket.id });
   return answer(settled, ticketRefusals, ({ offer: sold, ticket, event }): ResalePurchaseView => ({
     ticket: toView(ticket, event),
     offer_id: sold.id,

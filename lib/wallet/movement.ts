@@ -65,12 +65,21 @@ export const movement = async <R>(
     throw conflictOf(error);
   }
   if (settled.reused) throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
-  if (!settled.replayed && settled.status < 300) {
+  const fresh = freshResult(settled);
+  if (fresh) {
     const wallets = (settled.fans ?? []).flatMap((id) => [keys.walletBalance(id), keys.transactions(id)]);
-    await invalidate(...wallets, ...stale(settled.result as R));
+    await invalidate(...wallets, ...stale(fresh));
   }
   return settled;
 };
+
+/**
+ * The facts of a movement that succeeded just now (not a replay, not a
+ * refusal): what follows its commit (clearing caches, pushing to fans)
+ * happens once, not again on each retry.
+ */
+export const freshResult = <R>(settled: Settled<R>): R | undefined =>
+  !settled.replayed && settled.status < 300 ? (settled.result as R) : undefined;
 
 /**
  * PF409, raised by a function of the migrations, is a conflict that stores

@@ -269,6 +269,20 @@ const baselines: Record<string, () => Baseline> = {
   listResaleOffers: () => ({ query: { event_id: 'asm-psg-2026-12-05' } }),
   buyResaleOffer: () => ({ params: { id: randomUUID() } }),
   withdrawResaleOffer: () => ({ params: { id: randomUUID() } }),
+  // The hostile fan is in no conversation and names no fan that exists: each is refused as not found.
+  startConversation: () => ({ body: { participants: ['nobody@example.test'] } }),
+  listConversations: () => ({}),
+  listMessages: () => ({ params: { id: randomUUID() } }),
+  postMessage: () => ({ params: { id: randomUUID() }, body: { message: 'Allez !', client_id: 'c-1' } }),
+  markConversationRead: () => ({ params: { id: randomUUID() }, body: { up_to: randomUUID() } }),
+  blockFan: () => ({ params: { id: randomUUID() } }),
+  unblockFan: () => ({ params: { id: randomUUID() } }),
+  reportMessage: () => ({ params: { id: randomUUID() }, body: { reason: 'abusive' } }),
+  // The hostile fan has no club: a post is refused, the feed is empty and no post is theirs to like.
+  createPost: () => ({ body: { text: 'Allez Monaco !' } }),
+  likePost: () => ({ params: { id: randomUUID() } }),
+  unlikePost: () => ({ params: { id: randomUUID() } }),
+  getFeed: () => ({ query: { page: '1' } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */

@@ -221,7 +221,7 @@ describe('GET /api/openapi.json', () => {
 
 describe('serverless.yml', () => {
   type HttpApi = string | { method: string; path: string };
-  type Fn = { handler: string; events?: { httpApi?: HttpApi }[] };
+  type Fn = { handler: string; events?: { httpApi?: HttpApi; websocket?: { route: string } }[] };
 
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const functions = (parse(readFileSync(join(root, 'serverless.yml'), 'utf8')) as { functions: Record<string, Fn> }).functions;
@@ -235,6 +235,18 @@ describe('serverless.yml', () => {
     expect(events.filter((e) => e === '*')).toHaveLength(1);
     const routed = events.filter((e) => e !== '*').map(endpointOf);
     expect(routed.sort()).toEqual(routes.map((r) => endpoint(r.method, r.path)).sort());
+  });
+
+  it("serves the WebSocket API's $connect, $disconnect and $default, each once", () => {
+    const routed = Object.values(functions).flatMap((fn) => (fn.events ?? []).flatMap((e) => (e.websocket ? [e.websocket.route] : [])));
+    expect(routed.sort()).toEqual(['$connect', '$default', '$disconnect']);
+  });
+
+  it('triggers every function by HTTP routes, WebSocket routes or a schedule, and nothing else', () => {
+    for (const [name, fn] of Object.entries(functions)) {
+      expect(fn.events?.length, name).toBeGreaterThan(0);
+      for (const event of fn.events ?? []) expect(Object.keys(event), name).toEqual([expect.stringMatching(/^(httpApi|websocket|schedule)$/)]);
+    }
   });
 
   it('names handler files that exist and export the handler', async () => {

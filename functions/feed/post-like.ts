@@ -1,0 +1,5 @@
+import { setLike } from '../../lib/feed/posts';
+import { likePost } from '../../lib/feed/routes';
+import { api } from '../../lib/http/api';
+
+export const handler = api(likePost, async ({ user, params }) => ({ status: 200, body: await setLike(user.id, params.id, true) }));

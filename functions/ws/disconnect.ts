@@ -1,0 +1,4 @@
+import { onDisconnect } from '../../lib/http/websocket';
+import { closeConnection } from '../../lib/realtime/connections';
+
+export const handler = onDisconnect(closeConnection);

@@ -1,0 +1,80 @@
+import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { PendingQuery, Row } from 'postgres';
+import { db, type Sql } from '../db';
+import { logger } from '../log';
+import { closeConnection } from './connections';
+
+/** A frame pushed to fans' open connections: `message`, `read`, `notification`, … */
+export type RealtimeEvent = { type: string; [key: string]: unknown };
+
+type Target = { connection_id: string; endpoint: string };
+
+// API Gateway's endpoints are https. A plain-http one is serverless-offline's
+// WebSocket port, which checks no signature, and its handlers have no AWS
+// credentials or region to sign with.
+const OFFLINE = { region: 'local', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } };
+
+// Imported on the first push that finds a connection to reach: most requests
+// that may push find none, and the SDK would weigh on every cold start.
+const sdk = () => import('@aws-sdk/client-apigatewaymanagementapi');
+
+const clients = new Map<string, ApiGatewayManagementApiClient>();
+
+/** One client per endpoint, kept across warm invocations. */
+const clientFor = async (endpoint: string): Promise<ApiGatewayManagementApiClient> => {
+  let client = clients.get(endpoint);
+  if (!client) {
+    const { ApiGatewayManagementApiClient } = await sdk();
+    client = new ApiGatewayManagementApiClient({
+      endpoint,
+      // A push rides on the request that caused it: give up soon rather than hold that request.
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+      ...(endpoint.startsWith('http://') ? OFFLINE : {}),
+    });
+    clients.set(endpoint, client);
+  }
+  return client;
+};
+
+const statusOf = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+const post = async ({ connection_id, endpoint }: Target, data: string): Promise<void> => {
+  const { PostToConnectionCommand } = await sdk();
+  try {
+    await (await clientFor(endpoint)).send(new PostToConnectionCommand({ ConnectionId: connection_id, Data: data }));
+  } catch (error) {
+    // The fan went away without a $disconnect reaching us (a network dropped, a dev server stopped).
+    if (statusOf(error) !== 410) throw error;
+    await closeConnection(connection_id);
+  }
+};
+
+/**
+ * Posts the event to each connection `which` selects, in parallel. Never
+ * throws: a push follows a change already committed, which its failure must
+ * not turn into a failed request; failures are logged.
+ */
+const push = async (event: RealtimeEvent, which: (sql: Sql) => PendingQuery<Row[]>): Promise<void> => {
+  try {
+    const sql = db();
+    const targets = await sql<Target[]>`select connection_id, endpoint from ws_connections where ${which(sql)}`;
+    const data = JSON.stringify(event);
+    const outcomes = await Promise.allSettled(targets.map((target) => post(target, data)));
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'rejected') {
+        logger.warn('push failed', { type: event.type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
+      }
+    });
+  } catch (error) {
+    logger.error('push failed', { type: event.type, error: String(error) });
+  }
+};
+
+/** Pushes the event to every open connection of these fans. */
+export const pushTo = (userIds: string[], event: RealtimeEvent): Promise<void> =>
+  push(event, (sql) => sql`user_id = any(${userIds}::uuid[])`);
+
+/** Pushes the event to one connection, as the answer to a frame it sent. */
+export const pushToConnection = (connectionId: string, event: RealtimeEvent): Promise<void> =>
+  push(event, (sql) => sql`connection_id = ${connectionId}`);
