@@ -29,6 +29,11 @@ const ROUNDS = 15;
 const ZIP_LIMIT_KB = 80;
 const IMPORT_LIMIT = 0.25;
 const BASELINE_ENTRY = 'bench/baseline/login.js';
+/** API functions the zip limit does not apply to, each with its reason. Their cold import is still held to its limit. */
+const ZIP_EXEMPT: Record<string, string> = {
+  // Read from files, not imported: the zip grows, the handler and its cold start do not.
+  docsAsset: 'carries Swagger UI (swagger-ui-dist: its script and styles, about 1.9 MB) for the browser',
+};
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -233,7 +238,7 @@ export const main = async (): Promise<Figure[]> => {
       const ms = imports.get(t);
       const ratio = ms === undefined ? undefined : ms / base;
       const marks = [
-        t.api && kb(t.zipBytes) > ZIP_LIMIT_KB ? `zip over ${ZIP_LIMIT_KB} kB` : '',
+        t.api && kb(t.zipBytes) > ZIP_LIMIT_KB ? (ZIP_EXEMPT[t.label] ? `zip limit exempt: ${ZIP_EXEMPT[t.label]}` : `zip over ${ZIP_LIMIT_KB} kB`) : '',
         t.api && ratio !== undefined && ratio > IMPORT_LIMIT ? `import over ${IMPORT_LIMIT}` : '',
         failed.has(t) ? `IMPORT FAILS: ${failed.get(t)}` : '',
         t === baseline || t.api ? '' : '(not an API function)',
@@ -247,7 +252,7 @@ export const main = async (): Promise<Figure[]> => {
     console.log(rows.join('\n'));
 
     const apis = functions.filter((t) => t.api);
-    const largest = apis.reduce((a, b) => (b.zipBytes > a.zipBytes ? b : a));
+    const largest = apis.filter((t) => !ZIP_EXEMPT[t.label]).reduce((a, b) => (b.zipBytes > a.zipBytes ? b : a));
     const slowest = apis.filter((t) => imports.has(t)).reduce((a, b) => (imports.get(b)! > imports.get(a)! ? b : a));
     const ratio = imports.get(slowest)! / base;
     return [

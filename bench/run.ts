@@ -8,6 +8,7 @@ import { printFigures, type Figure } from './summary';
 const benches: Record<string, () => Promise<{ main(): Promise<Figure[]> }>> = {
   wallet: () => import('./wallet'),
   bundles: () => import('./bundles'),
+  recommendations: () => import('./recommendations'),
 };
 
 const name = process.argv[2];

@@ -40,6 +40,8 @@ export const config = {
    */
   rateLimitScale: () => (env('AWS_EXECUTION_ENV') ? 1 : Math.max(1, Math.floor(int('RATE_LIMIT_SCALE', 1)))),
   jwtSecret: () => env('JWT_SECRET'),
+  /** Earlier JWT secrets (a JSON array) that still verify, never sign: tokens issued before a rotation live out their 15 minutes. */
+  jwtPreviousSecrets: () => env('JWT_PREVIOUS_SECRETS'),
   bcryptCost: () => int('BCRYPT_COST', 12),
   /** The Ed25519 private JWK (with its `kid`) that signs ticket codes. */
   ticketSigningKey: () => env('TICKET_SIGNING_KEY'),

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureDatabase, ensureRedisRest, redact, startEmbeddedPostgres, type Service } from './local-services';
+import { ensureRedisRest, redact, startDevPostgres, type Service } from './local-services';
 import { prepareDatabase } from './migrate';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,9 +19,9 @@ const stopAll = async () => {
 const main = async () => {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(`${root}.data/postgres`, Number(process.env.EMBEDDED_PG_PORT ?? 54329));
+    const pg = await startDevPostgres();
     services.push(pg);
-    databaseUrl = await ensureDatabase(pg.url, 'paiecashfan');
+    databaseUrl = pg.url;
   }
   const redis = await ensureRedisRest({
     restUrl: process.env.UPSTASH_REDIS_REST_URL,

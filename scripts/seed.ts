@@ -24,6 +24,15 @@ const products = [
   { id: 'psg-cap', name: 'Casquette Paris', club: 'PSG', category: 'accessories', price: 2999, old_price: 3499, discount: 14, stock: 150, nft: false },
   { id: 'om-home-2026', name: 'Maillot Domicile 2026/27', club: 'OM', category: 'jerseys', price: 8999, old_price: null, discount: 0, stock: 160, nft: false },
   { id: 'om-velodrome-nft', name: 'Collector Vélodrome', club: 'OM', category: 'collectibles', price: 1499, old_price: null, discount: 0, stock: 1000, nft: true },
+  { id: 'asm-home-2026-ben-seghir', name: 'Maillot Domicile 2026/27 Ben Seghir 7', club: 'AS_MONACO', category: 'jerseys', price: 10499, old_price: null, discount: 0, stock: 60, nft: false },
+  { id: 'psg-home-2026-dembele', name: 'Maillot Domicile 2026/27 Dembélé 10', club: 'PSG', category: 'jerseys', price: 10999, old_price: null, discount: 0, stock: 90, nft: false },
+];
+
+/** The player each of these products is about (a flocked jersey, a collector card). */
+const productPlayers = [
+  { id: 'asm-ben-yedder-nft', player: 'Eliesse Ben Seghir' },
+  { id: 'asm-home-2026-ben-seghir', player: 'Eliesse Ben Seghir' },
+  { id: 'psg-home-2026-dembele', player: 'Ousmane Dembélé' },
 ];
 
 const events = [
@@ -35,6 +44,11 @@ const events = [
     categories: [{ category: 'virage_auteuil', price: 4500, capacity: 4000 }, { category: 'loge', price: 30000, capacity: 120 }] },
   { id: 'om-losc-2026-12-20', title: 'Olympique de Marseille vs LOSC Lille', club: 'OM', date: '2026-12-20T21:00:00Z', venue: 'Orange Vélodrome', competition: 'Ligue 1', hot: false, vip: false,
     categories: [{ category: 'virage_sud', price: 2500, capacity: 5000 }, { category: 'jean_bouin', price: 6500, capacity: 1500 }] },
+  // Away matches abroad, listed for the visiting club's fans: those who go need data there.
+  { id: 'ars-asm-2027-02-24', title: 'Arsenal vs AS Monaco', club: 'AS_MONACO', date: '2027-02-24T20:00:00Z', venue: 'Emirates Stadium', competition: 'Champions League', country: 'GB', hot: true, vip: false,
+    categories: [{ category: 'parcage_visiteurs', price: 6500, capacity: 300 }] },
+  { id: 'rma-psg-2027-03-10', title: 'Real Madrid vs Paris Saint-Germain', club: 'PSG', date: '2027-03-10T20:00:00Z', venue: 'Santiago Bernabéu', competition: 'Champions League', country: 'ES', hot: true, vip: false,
+    categories: [{ category: 'grada_visitante', price: 7500, capacity: 400 }] },
 ];
 
 const esimPlans = [
@@ -53,7 +67,40 @@ const demoFans: Record<string, { name: string; club_id: string }> = {
   hugo: { name: 'Hugo', club_id: 'AS_MONACO' },
   ines: { name: 'Inès', club_id: 'PSG' },
   karim: { name: 'Karim', club_id: 'PSG' },
+  manon: { name: 'Manon', club_id: 'AS_MONACO' },
+  theo: { name: 'Théo', club_id: 'AS_MONACO' },
+  lea: { name: 'Léa', club_id: 'AS_MONACO' },
+  nathan: { name: 'Nathan', club_id: 'AS_MONACO' },
+  camille: { name: 'Camille', club_id: 'AS_MONACO' },
+  jade: { name: 'Jade', club_id: 'AS_MONACO' },
+  sarah: { name: 'Sarah', club_id: 'PSG' },
+  yanis: { name: 'Yanis', club_id: 'PSG' },
+  emma: { name: 'Emma', club_id: 'PSG' },
 };
+
+/**
+ * What the demo fans bought, `days` ago, for recommendations to learn from:
+ * one order of `products`, a ticket (cheapest category) per event, and an
+ * eSIM used up on an earlier trip. Order and ticket ids follow from each
+ * fan's place in this list, so that seeding again adds nothing: append only.
+ */
+const demoPurchases: { by: string; days: number; products: string[]; events: string[]; esim?: string }[] = [
+  { by: 'lucas', days: 20, products: ['asm-home-2026', 'asm-scarf'], events: ['asm-psg-2026-12-05'] },
+  { by: 'chloe', days: 15, products: ['asm-home-2026'], events: ['asm-psg-2026-12-05', 'ars-asm-2027-02-24'], esim: 'uk-10gb-15d' },
+  { by: 'hugo', days: 30, products: ['asm-scarf'], events: ['asm-om-2027-01-17'] },
+  { by: 'manon', days: 12, products: ['asm-home-2026', 'asm-scarf'], events: ['asm-psg-2026-12-05'] },
+  { by: 'theo', days: 9, products: ['asm-home-2026'], events: ['asm-psg-2026-12-05', 'ars-asm-2027-02-24'], esim: 'uk-10gb-15d' },
+  { by: 'lea', days: 25, products: ['asm-away-2026', 'asm-scarf'], events: [] },
+  { by: 'nathan', days: 7, products: ['asm-ben-yedder-nft', 'asm-home-2026-ben-seghir'], events: [] },
+  { by: 'camille', days: 40, products: ['asm-home-2026', 'asm-home-2026-ben-seghir'], events: ['asm-om-2027-01-17'] },
+  { by: 'jade', days: 5, products: ['asm-home-2026'], events: ['ars-asm-2027-02-24'], esim: 'uk-10gb-15d' },
+  { by: 'ines', days: 18, products: ['psg-home-2026', 'psg-cap'], events: ['psg-ol-2026-12-13'] },
+  { by: 'karim', days: 10, products: ['psg-home-2026'], events: ['rma-psg-2027-03-10'], esim: 'eu-5gb-7d' },
+  { by: 'sarah', days: 22, products: ['psg-home-2026', 'psg-home-2026-dembele'], events: [] },
+  { by: 'yanis', days: 14, products: ['psg-cap'], events: ['psg-ol-2026-12-13'] },
+  { by: 'emma', days: 6, products: ['psg-home-2026'], events: ['rma-psg-2027-03-10'], esim: 'eu-5gb-7d' },
+];
+const demoId = (kind: number, n: number) => `5eed000${kind}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /** Fixed ids, so that seeding again adds nothing; ages count from the first seeding. */
 const demoPosts = [
@@ -68,6 +115,9 @@ export const seed = async (sql: Sql): Promise<void> => {
   await sql.begin(async (t) => {
     await t`insert into clubs ${t(clubs)} on conflict (id) do nothing`;
     await t`insert into products ${t(products)} on conflict (id) do nothing`;
+    await t`
+      update products p set player = v.player from jsonb_to_recordset(${t.json(productPlayers)}) as v(id text, player text)
+      where p.id = v.id and p.player is null`;
     await t`insert into esim_plans ${t(esimPlans)} on conflict (id) do nothing`;
     for (const { categories, ...event } of events) {
       const priceFrom = Math.min(...categories.map((c) => c.price));
@@ -110,5 +160,38 @@ export const seed = async (sql: Sql): Promise<void> => {
       .filter((p) => added.some((a) => a.id === p.id))
       .flatMap((p) => p.likers.map((liker) => ({ post_id: p.id, user_id: idOf(liker) })));
     if (likes.length > 0) await t`insert into post_likes ${t(likes)}`;
+
+    // Demo history: outside the wallet (no ledger entries), as if bought before it existed.
+    const at = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const orders = demoPurchases.map((p, i) => ({ id: demoId(1, i + 1), user_id: idOf(p.by), products: p.products, created_at: at(p.days) }));
+    await t`
+      insert into orders (id, user_id, items, total, status, created_at)
+      select o.id, o.user_id, jsonb_agg(jsonb_build_object('product_id', pr.id, 'name', pr.name, 'unit_price', pr.price, 'quantity', 1) order by pr.id),
+             sum(pr.price), 'paid', o.created_at
+      from jsonb_to_recordset(${t.json(orders)}) as o(id uuid, user_id uuid, products text[], created_at timestamptz)
+      join products pr on pr.id = any(o.products)
+      group by o.id, o.user_id, o.created_at
+      on conflict (id) do nothing`;
+    const tickets = demoPurchases.flatMap((p, i) =>
+      p.events.map((event_id, j) => ({ id: demoId(2, (i + 1) * 10 + j), user_id: idOf(p.by), event_id, created_at: at(p.days) })),
+    );
+    await t`
+      with added as (
+        insert into tickets (id, user_id, event_id, category, price, created_at)
+        select tk.id, tk.user_id, tk.event_id, c.category, c.price, tk.created_at
+        from jsonb_to_recordset(${t.json(tickets)}) as tk(id uuid, user_id uuid, event_id text, created_at timestamptz)
+        cross join lateral (select category, price from event_categories where event_id = tk.event_id order by price, category limit 1) c
+        on conflict (id) do nothing
+        returning event_id, category)
+      update event_categories c set available = c.available - a.n
+      from (select event_id, category, count(*)::int as n from added group by event_id, category) a
+      where c.event_id = a.event_id and c.category = a.category`;
+    const esims = demoPurchases.filter((p) => p.esim).map((p) => ({ user_id: idOf(p.by), plan_id: p.esim, activated_at: at(p.days + 30) }));
+    await t`
+      insert into esim_active (user_id, plan_id, activated_at, expires_at, data_total, data_used, qr_code)
+      select e.user_id, pl.id, e.activated_at, e.activated_at + make_interval(days => pl.duration), pl.data_mb, pl.data_mb, 'demo'
+      from jsonb_to_recordset(${t.json(esims)}) as e(user_id uuid, plan_id text, activated_at timestamptz)
+      join esim_plans pl on pl.id = e.plan_id
+      on conflict (user_id) do nothing`;
   });
 };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, webcrypto } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { config } from '../config';
 import { unauthorized } from '../http/problem';
 import { isUuid } from '../ids';
@@ -11,15 +11,35 @@ export const ACCESS_TOKEN_TTL = 15 * 60;
 const ALGORITHM = 'HS256';
 
 // Imported once per secret: jose would otherwise import raw key bytes on every sign and verify.
-let secret: { raw: string; key: Promise<webcrypto.CryptoKey> } | undefined;
-const key = (): Promise<webcrypto.CryptoKey> => {
-  const raw = config.jwtSecret();
-  if (!raw || raw.length < 32) throw new Error('JWT_SECRET must be set to at least 32 characters');
-  if (secret?.raw !== raw) {
-    const bytes = new TextEncoder().encode(raw);
-    secret = { raw, key: webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) };
+const imported = new Map<string, Promise<webcrypto.CryptoKey>>();
+const importSecret = (raw: string, name: string): Promise<webcrypto.CryptoKey> => {
+  if (raw.length < 32) throw new Error(`${name} must be at least 32 characters`);
+  let key = imported.get(raw);
+  if (!key) {
+    key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(raw), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    imported.set(raw, key);
   }
-  return secret.key;
+  return key;
+};
+
+const signingKey = (): Promise<webcrypto.CryptoKey> => importSecret(config.jwtSecret() ?? '', 'JWT_SECRET');
+
+/**
+ * The signing key, then those of JWT_PREVIOUS_SECRETS: after a rotation the
+ * tokens signed before it stay valid for the rest of their 15 minutes, so
+ * nobody is signed out.
+ */
+const verifyingKeys = (): Promise<webcrypto.CryptoKey>[] => {
+  let previous: unknown;
+  try {
+    previous = JSON.parse(config.jwtPreviousSecrets() ?? '[]');
+  } catch {
+    // Reported below, naming the setting rather than the JSON parser's complaint.
+  }
+  if (!Array.isArray(previous) || !previous.every((s) => typeof s === 'string')) {
+    throw new Error('JWT_PREVIOUS_SECRETS must be a JSON array of secrets');
+  }
+  return [signingKey(), ...previous.map((raw) => importSecret(raw, 'each of JWT_PREVIOUS_SECRETS'))];
 };
 
 export const signAccessToken = async (userId: string): Promise<string> =>
@@ -31,7 +51,27 @@ export const signAccessToken = async (userId: string): Promise<string> =>
     .setIssuedAt()
     .setExpirationTime(`${ACCESS_TOKEN_TTL}s`)
     .setJti(randomUUID())
-    .sign(await key());
+    .sign(await signingKey());
+
+const VERIFY_OPTIONS = {
+  algorithms: [ALGORITHM],
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  requiredClaims: ['sub', 'exp', 'iat'],
+  // Ours live 15 minutes: a token claiming longer was not issued by this API.
+  maxTokenAge: ACCESS_TOKEN_TTL + 5,
+  clockTolerance: 5,
+};
+
+/** Only a signature that another key made moves on to the next key; any other fault is the token's. */
+const verifyWithAny = async (token: string, [key, ...others]: Promise<webcrypto.CryptoKey>[]): Promise<JWTPayload> => {
+  try {
+    return (await jwtVerify(token, await key!, VERIFY_OPTIONS)).payload;
+  } catch (error) {
+    if (others.length > 0 && error instanceof errors.JWSSignatureVerificationFailed) return verifyWithAny(token, others);
+    throw error;
+  }
+};
 
 /**
  * Accepts only our own HS256 tokens: the algorithm is pinned (so `alg: none`
@@ -39,17 +79,9 @@ export const signAccessToken = async (userId: string): Promise<string> =>
  * required.
  */
 export const verifyAccessToken = async (token: string): Promise<AuthUser> => {
-  const secretKey = await key();
+  const keys = verifyingKeys();
   try {
-    const { payload } = await jwtVerify(token, secretKey, {
-      algorithms: [ALGORITHM],
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      requiredClaims: ['sub', 'exp', 'iat'],
-      // Ours live 15 minutes: a token claiming longer was not issued by this API.
-      maxTokenAge: ACCESS_TOKEN_TTL + 5,
-      clockTolerance: 5,
-    });
+    const payload = await verifyWithAny(token, keys);
     if (!isUuid(payload.sub)) throw unauthorized('The access token is invalid.');
     return { id: payload.sub };
   } catch (error) {

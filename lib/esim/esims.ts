@@ -3,6 +3,7 @@ import { db } from '../db';
 import type { Claim } from '../http/idempotency';
 import { notFound } from '../http/problem';
 import type { Reply } from '../http/route';
+import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
 import { answer, iso, movement, type Refusals } from '../wallet/movement';
 import { walletRefusals } from '../wallet/refusals';
@@ -48,6 +49,9 @@ const toView = ({ esim, plan }: Held): EsimView => ({
   data_used_mb: esim.data_used,
 });
 
+/** What a plan bought makes stale besides the wallet: the fan's eSIM, and their recommendations. */
+const stale = (userId: string) => () => [keys.esimActive(userId), recommendationsKey(userId)];
+
 /**
  * Buys a plan and activates its eSIM (migration 005's esim_activate): the
  * carrier's profile is ordered first, under the request's own reference, so
@@ -58,7 +62,7 @@ export const activate = async (claim: Claim, planId: string): Promise<Reply> => 
   const settled = await movement<Held>(
     claim,
     (sql, c) => sql`select esim_activate(${c}, ${shardOf(claim.userId)}, ${planId}, ${sql.json(ordered)}) as outcome`,
-    () => [keys.esimActive(claim.userId)],
+    stale(claim.userId),
   );
   return answer(settled, esimRefusals, toView);
 };
@@ -68,7 +72,7 @@ export const topUp = async (claim: Claim, planId: string): Promise<Reply> => {
   const settled = await movement<Held>(
     claim,
     (sql, c) => sql`select esim_top_up(${c}, ${shardOf(claim.userId)}, ${planId}) as outcome`,
-    () => [keys.esimActive(claim.userId)],
+    stale(claim.userId),
   );
   return answer(settled, esimRefusals, toView);
 };

@@ -22,11 +22,12 @@ const respond = (status: number, body: string, type: string, headers: Record<str
  * What every answer gets, whatever produced it: request id and logging,
  * problem+json for any error, security headers, CORS, `X-Request-Id`.
  */
-export const envelope = () =>
+export const envelope = (ownPolicy = false) =>
   middy<Event, Result, Error, HttpContext>()
     .use(requestContext())
     .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset', maxAge: 600 }))
-    .use(httpSecurityHeaders())
+    // A page's own Content-Security-Policy replaces this one rather than merging with it: this one sandboxes a page and forbids every script.
+    .use(httpSecurityHeaders(ownPolicy ? { contentSecurityPolicy: false } : {}))
     .use(problems());
 
 type Handler<R extends Route> = (input: Input<R>) => Promise<Reply>;
@@ -60,10 +61,14 @@ const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware
     } as Input<R>;
     const reply = await handler(input);
     const type = reply.problem ? 'application/problem+json' : 'application/json';
-    const headers = reply.replayed ? { ...reply.headers, 'Idempotent-Replayed': 'true' } : reply.headers;
+    const headers = {
+      ...(route.contentSecurityPolicy ? { 'Content-Security-Policy': route.contentSecurityPolicy } : {}),
+      ...reply.headers,
+      ...(reply.replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+    };
     return respond(reply.status, reply.raw ?? serialize(reply.body), type, headers);
   };
-  const chain = envelope();
+  const chain = envelope(route.contentSecurityPolicy !== undefined);
   if (auth) chain.use(auth);
   return chain.use(rateLimit(route)).use(jsonBody()).use(validate(route)).handler(run);
 };

@@ -24,6 +24,8 @@ export type Route = {
   idempotent?: boolean;
   /** The rate-limit class its requests count against; by default the one `limitOf` derives. */
   limit?: LimitClass;
+  /** An HTML page: the Content-Security-Policy it needs, in place of the API's, which lets a page load nothing. */
+  contentSecurityPolicy?: string;
   body?: $ZodType;
   query?: ObjectSchema;
   params?: ObjectSchema;

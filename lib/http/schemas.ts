@@ -10,14 +10,16 @@ import * as z from 'zod/mini';
  */
 export const schema = <T>(build: () => T): T => build();
 
-/** RFC 9457 problem details, as every error is answered. */
+/** RFC 9457 problem details, as every error is answered; a problem may carry extension members (RFC 9457 §3.2), such as a refusal's limit. */
 export const ProblemSchema = /* @__PURE__ */ schema(() =>
-  z.object({
+  z.looseObject({
     type: z.string(),
     title: z.string(),
     status: z.number(),
     detail: z.string(),
     errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    /** On a 500: the id to quote when reporting it. */
+    request_id: z.optional(z.string()),
   }),
 );
 

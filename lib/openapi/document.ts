@@ -10,9 +10,12 @@ const problem = (description: string) => ({ description, ...json(ProblemSchema, 
 
 /** The answers any endpoint may give, beside the ones its route declares. */
 const commonErrors = (r: Route) => ({
-  ...(r.body || r.query || r.params ? { 400: problem('Invalid input; `errors` lists each field') } : {}),
+  // Every endpoint refuses a query or body it does not take.
+  400: problem('Invalid input; `errors` lists each field'),
   ...(r.auth !== 'none' || r.idempotent ? { 401: problem('Missing, invalid or expired access token') } : {}),
-  ...(r.body ? { 413: problem('Body over 64 KiB'), 415: problem('Body is not JSON') } : {}),
+  // Checked on any body, before an endpoint that takes none says so.
+  413: problem('Body over 64 KiB'),
+  415: problem('Body is not JSON'),
   ...(r.idempotent
     ? {
         409: problem('The same Idempotency-Key is still being processed'),
@@ -28,8 +31,7 @@ const operation = (r: Route): ZodOpenApiOperationObject => ({
   operationId: r.operationId,
   summary: r.summary,
   tags: [...r.tags],
-  ...(r.auth === 'required' || r.idempotent ? { security: [{ bearer: [] }] } : {}),
-  ...(r.auth === 'optional' ? { security: [{ bearer: [] }, {}] } : {}),
+  security: r.auth === 'required' || r.idempotent ? [{ bearer: [] }] : r.auth === 'optional' ? [{ bearer: [] }, {}] : [],
   ...(r.query || r.params ? { requestParams: { ...(r.query ? { query: r.query } : {}), ...(r.params ? { path: r.params } : {}) } } : {}),
   ...(r.idempotent
     ? {
@@ -69,7 +71,10 @@ export const openApiDocument = (routes: readonly Route[]) => {
       title: 'PaieCashFan API',
       version: config.version(),
       description: 'Wallet, eSIM, shop, tickets, chat and recommendations for football fans. Errors are RFC 9457 problems.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
+    // Relative: "try it out" in /api/docs calls the origin that served the document, wherever it runs.
+    servers: [{ url: '/', description: 'The origin serving this document' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
   });

@@ -4,6 +4,7 @@ import type { Claim } from '../http/idempotency';
 import type { Reply } from '../http/route';
 import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
+import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
 import { answer, iso, movement } from '../wallet/movement';
 import { productLists } from './products';
@@ -33,8 +34,8 @@ const toView = (row: OrderRow): OrderView => ({
 /** What an order's movement reports: the order, and its products' lists to refresh. */
 type Placed = { order: OrderRow; lines: Array<{ club: string; category: string }> };
 
-/** What a purchase or a cancellation makes stale besides the wallet: the cart, and the lists showing the products' stock. */
-const stale = (userId: string) => (placed: Placed) => [keys.cart(userId), ...placed.lines.flatMap(productLists)];
+/** What a purchase or a cancellation makes stale besides the wallet: the cart, the lists showing the products' stock, the fan's recommendations. */
+const stale = (userId: string) => (placed: Placed) => [keys.cart(userId), recommendationsKey(userId), ...placed.lines.flatMap(productLists)];
 
 /**
  * Buys the cart (migration 004's shop_checkout): stock, payment, order and

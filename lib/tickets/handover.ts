@@ -1,6 +1,7 @@
 import type { Claim } from '../http/idempotency';
 import type { Reply } from '../http/route';
 import { pushNotification } from '../notifications/notifications';
+import { recommendationsKey } from '../recommendations/keys';
 import { fanRef } from '../wallet/accounts';
 import { answer, freshResult, iso, movement } from '../wallet/movement';
 import { ticketRefusals } from './refusals';
@@ -20,6 +21,8 @@ export const handOver = async (claim: Claim, ticketId: string, input: HandOverIn
   const settled = await movement<{ ticket: TicketRow; event: EventFacts; to: HandOverView['to']; at: string }>(
     claim,
     (sql, c) => sql`select ticket_hand_over(${c}, ${ticketId}, ${to.userIds[0] ?? null}::uuid, ${to.emails[0] ?? null}) as outcome`,
+    // The ticket leaves the giver's basket for the recipient's: both fans' recommendations change.
+    (moved) => [recommendationsKey(claim.userId), recommendationsKey(moved.to.id)],
   );
   const given = freshResult(settled);
   if (given) await pushNotification(given.to.id, 'ticket-received', { ticket_id: given.ticket.id });

@@ -6,6 +6,7 @@ import type { Reply } from '../http/route';
 import { display } from '../money';
 import { pushNotification } from '../notifications/notifications';
 import { decodeCursor, page } from '../pagination';
+import { recommendationsKey } from '../recommendations/keys';
 import { answer, conflictOf, freshResult, iso, movement, type Settled } from '../wallet/movement';
 import { ticketRefusals } from './refusals';
 import type { OfferInput, OffersFilter, OfferView, ResalePurchaseView } from './schemas';
@@ -72,7 +73,12 @@ export const listOffers = async (filter: OffersFilter) => {
  * notification is pushed to their open connections.
  */
 export const buy = async (claim: Claim, offerId: string): Promise<Reply> => {
-  const settled = await movement<OfferFacts & { offer: { seller_id: string } }>(claim, (sql, c) => sql`select ticket_resale_buy(${c}, ${offerId}) as outcome`);
+  // The ticket leaves the seller's basket for the buyer's: both fans' recommendations change.
+  const settled = await movement<OfferFacts & { offer: { seller_id: string } }>(
+    claim,
+    (sql, c) => sql`select ticket_resale_buy(${c}, ${offerId}) as outcome`,
+    ({ offer }) => [recommendationsKey(claim.userId), recommendationsKey(offer.seller_id)],
+  );
   const sale = freshResult(settled);
   if (sale) await pushNotification(sale.offer.seller_id, 'ticket-resold', { ticket_id: sale.ticket.id });
   return answer(settled, ticketRefusals, ({ offer: sold, ticket, event }): ResalePurchaseView => ({

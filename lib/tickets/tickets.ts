@@ -4,6 +4,7 @@ import { notFound } from '../http/problem';
 import type { Reply } from '../http/route';
 import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
+import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
 import { answer, iso, movement } from '../wallet/movement';
 import { mintCode } from './codes';
@@ -44,7 +45,7 @@ export const purchase = async (claim: Claim, input: PurchaseInput): Promise<Repl
   const settled = await movement<{ tickets: TicketRow[]; event: EventFacts; club: string }>(
     claim,
     (sql, c) => sql`select ticket_purchase(${c}, ${shardOf(claim.userId)}, ${input.event_id}, ${input.category}, ${input.quantity}) as outcome`,
-    ({ club }) => eventLists(club),
+    ({ club }) => [...eventLists(club), recommendationsKey(claim.userId)],
   );
   return answer(settled, ticketRefusals, ({ tickets, event }): PurchaseView => {
     const total = tickets.reduce((sum, t) => sum + t.price, 0);

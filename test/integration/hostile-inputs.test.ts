@@ -221,6 +221,8 @@ const usageReport = (overrides: Record<string, unknown> = {}) => ({
 const baselines: Record<string, () => Baseline> = {
   health: () => ({}),
   openApi: () => ({}),
+  docs: () => ({}),
+  docsAsset: () => ({ params: { asset: 'docs.js' } }),
   register: () => ({ body: { email: uniqueEmail('hostile'), password: 'correct horse battery', name: 'Hostile' } }),
   login: () => ({ body: { email: uniqueEmail('nobody'), password: 'wrong password' } }),
   refresh: () => ({ body: { refresh_token: 'not-a-refresh-token' } }),
@@ -283,6 +285,13 @@ const baselines: Record<string, () => Baseline> = {
   likePost: () => ({ params: { id: randomUUID() } }),
   unlikePost: () => ({ params: { id: randomUUID() } }),
   getFeed: () => ({ query: { page: '1' } }),
+  // The hostile fan's recommendations are their club-less cold start; no recommendation of theirs has a random id.
+  getRecommendations: () => ({ query: { limit: '5' } }),
+  giveRecommendationFeedback: () => ({ params: { id: randomUUID() }, body: { feedback: 'not_interested' } }),
+  // The hostile fan has bought nothing and has no club: empty insights, no forecast.
+  getInsights: () => ({}),
+  getPredictions: () => ({}),
+  getStats: () => ({}),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */

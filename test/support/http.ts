@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { violations } from './contract';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -62,7 +63,14 @@ export const invoke = async <T = any>(handler: unknown, call: Call = {}): Promis
   const context = { awsRequestId: randomUUID(), functionName: 'test', getRemainingTimeInMillis: () => call.remainingMs ?? 10_000 } as unknown as Context;
   const result = (await (handler as Handler)(event, context)) as { statusCode: number; headers: Record<string, string>; body?: string };
   const raw = result.body ?? '';
-  return { status: result.statusCode, headers: lower(result.headers ?? {}), body: raw ? JSON.parse(raw) : undefined, raw };
+  const answered = lower(result.headers ?? {});
+  // JSON (or problem+json) parsed, and a non-JSON answer's body is left in `raw`: a JSON one that does not parse throws.
+  const json = /^application\/([\w.+-]+\+)?json\b/.test(answered['content-type'] ?? 'application/json');
+  const parsed = raw && json ? JSON.parse(raw) : undefined;
+  // Every answer a test receives is held to the OpenAPI document.
+  const wrong = violations({ method, path, status: result.statusCode, contentType: answered['content-type'], body: json ? parsed : raw });
+  if (wrong.length > 0) throw new Error(`${method} ${path} answered ${result.statusCode}, which the OpenAPI document does not allow:\n  ${wrong.join('\n  ')}\n  ${raw.slice(0, 500)}`);
+  return { status: result.statusCode, headers: answered, body: parsed, raw };
 };
 
 const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
