@@ -74,9 +74,9 @@ export const ensurePostgres = async (opts: { url?: string; dir: string; port: nu
   return startEmbeddedPostgres(opts.dir, opts.port);
 };
 
-export const ensureRedisRest = async (opts: { restUrl?: string; token?: string; redisUrl?: string; port?: number }): Promise<RedisRest> => {
+export const ensureRedisRest = async (opts: { restUrl?: string; token?: string; redisUrl?: string; port?: number; keyPrefix?: string }): Promise<RedisRest> => {
   if (opts.restUrl) return { url: opts.restUrl, token: opts.token ?? '', kind: 'upstash', stop: async () => {} };
-  const bridge = await startRedisBridge({ port: opts.port, redisUrl: opts.redisUrl });
+  const bridge = await startRedisBridge({ port: opts.port, redisUrl: opts.redisUrl, keyPrefix: opts.keyPrefix });
   return { url: bridge.url, token: bridge.token, kind: `bridge to ${bridge.backend === 'redis' ? 'Redis' : 'in-memory Redis'}`, stop: bridge.close };
 };
 
@@ -136,7 +136,7 @@ export const startScratch = async <R extends RedisRest = RedisRest>(
   const name = `pcf_${label}_${randomBytes(6).toString('hex')}`;
   const databaseUrl = await ensureDatabase(server.url, name);
   await prepareDatabase(databaseUrl, opts.seed);
-  const redis = await (opts.redis ?? (() => ensureRedisRest({ redisUrl: process.env.REDIS_URL }) as Promise<R>))();
+  const redis = await (opts.redis ?? (() => ensureRedisRest({ redisUrl: process.env.REDIS_URL, keyPrefix: `${name}:` }) as Promise<R>))();
   return {
     databaseUrl,
     redis,

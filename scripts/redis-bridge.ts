@@ -28,7 +28,7 @@ export type RedisBridge = {
 /** After a drop or a restart, try again soon, then every 2 s at most, for as long as the bridge runs. */
 export const reconnectDelay = (attempt: number): number => Math.min(100 * 2 ** (attempt - 1), 2000);
 
-const connect = async (redisUrl: string | undefined, clientName: string): Promise<{ client: Client; backend: 'redis' | 'memory' }> => {
+const connect = async (redisUrl: string | undefined, clientName: string, keyPrefix?: string): Promise<{ client: Client; backend: 'redis' | 'memory' }> => {
   if (redisUrl) {
     let connected = false;
     const real = new Redis(redisUrl, {
@@ -40,6 +40,7 @@ const connect = async (redisUrl: string | undefined, clientName: string): Promis
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectionName: clientName,
+      ...(keyPrefix ? { keyPrefix } : {}),
     });
     real.on('error', () => {});
     try {
@@ -103,10 +104,15 @@ const readBody = async (req: IncomingMessage): Promise<unknown> => {
 const isCommand = (value: unknown): value is Command =>
   Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' || typeof v === 'number');
 
-export const startRedisBridge = async (options: { port?: number; token?: string; redisUrl?: string } = {}): Promise<RedisBridge> => {
+/**
+ * `keyPrefix` puts every key under a namespace of its own (a test run's), so
+ * that runs sharing one Redis, with each other or with `npm run dev`, never
+ * read a value cached from another's database.
+ */
+export const startRedisBridge = async (options: { port?: number; token?: string; redisUrl?: string; keyPrefix?: string } = {}): Promise<RedisBridge> => {
   const token = options.token ?? 'local-dev-token';
   const clientName = `paiecashfan-bridge-${randomBytes(4).toString('hex')}`;
-  const { client, backend } = await connect(options.redisUrl, clientName);
+  const { client, backend } = await connect(options.redisUrl, clientName, options.keyPrefix);
   const run = runner(client);
 
   const answer = async (req: IncomingMessage): Promise<[number, unknown]> => {

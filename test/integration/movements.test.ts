@@ -79,7 +79,10 @@ describe('a key stored before movements stored their facts', () => {
   it('replays the body it was stored with, as it was', async () => {
     const [ana, bob] = [await newFan(), await newFan()];
     const k = randomUUID();
-    const body = '{"id":"legacy","amount":100}';
+    // As the transfer route rendered it then, byte for byte (key order included).
+    const body = JSON.stringify({
+      id: randomUUID(), amount: 100, currency: 'EUR', display: '1.00', to: { id: bob.id, name: 'Bob' }, note: null, balance: 900, created_at: '2026-01-02T03:04:05.000Z',
+    });
     const fingerprint = fingerprintOf('POST', '/api/wallet/transfers', { to: bob.id, amount: 100 });
     await db()`insert into idempotency_keys (user_id, key, fingerprint, status, body) values (${ana.id}, ${k}, ${fingerprint}, 201, ${body})`;
     const replay = await send(ana, bob.id, 100, k);
