@@ -1,9 +1,12 @@
 /**
  * The local Redis bridge in a process of its own, for the benchmarks: the
  * CPU it spends answering the API's cache calls is then not counted as the
- * handler's, and can be read on its own.
+ * handler's, and can be read on its own. Its keys live under a prefix of
+ * their own, as the tests' do: a bench sharing a real Redis with `npm run
+ * dev` or another run must neither read their cached lists nor clear them.
  */
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { RedisRest } from '../scripts/local-services';
 import { startRedisBridge } from '../scripts/redis-bridge';
@@ -14,7 +17,7 @@ type CpuTime = { cpuMs: number };
 export type BridgeProcess = RedisRest & { cpuMs(): Promise<number> };
 
 export const startBridgeProcess = async (): Promise<BridgeProcess> => {
-  const child = fork(fileURLToPath(import.meta.url), ['serve'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(fileURLToPath(import.meta.url), ['serve', `bench-${randomBytes(4).toString('hex')}:`], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   const next = <T>() =>
     new Promise<T>((resolve, reject) => {
       child.once('message', (m) => resolve(m as T));
@@ -40,7 +43,7 @@ export const startBridgeProcess = async (): Promise<BridgeProcess> => {
 };
 
 if (process.argv[2] === 'serve' && process.send) {
-  const bridge = await startRedisBridge({ redisUrl: process.env.REDIS_URL });
+  const bridge = await startRedisBridge({ redisUrl: process.env.REDIS_URL, keyPrefix: process.argv[3] });
   process.send({ url: bridge.url, token: bridge.token, backend: bridge.backend } satisfies Ready);
   process.on('message', () => {
     const { user, system } = process.cpuUsage();

@@ -7,6 +7,7 @@ import { printFigures, type Figure } from './summary';
 
 const benches: Record<string, () => Promise<{ main(): Promise<Figure[]> }>> = {
   wallet: () => import('./wallet'),
+  reads: () => import('./reads'),
   bundles: () => import('./bundles'),
   recommendations: () => import('./recommendations'),
 };

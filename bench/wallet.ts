@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { startScratch } from '../scripts/local-services';
 import { startPgProxy, type PgProxy, type RoundTrips } from '../test/support/pg-proxy';
+import { drive, percentile, type Stats } from './measure';
 import { startBridgeProcess } from './redis-bridge-process';
 import type { Figure } from './summary';
 
@@ -39,11 +40,8 @@ const CPU_SAMPLES = 400;
 const SELL_OUT_SEATS = 2000;
 const SEAT_PRICE = 100;
 
-type Stats = { transfers: number; perSecond: number; p50: number; p95: number; errors: number; firstError?: string };
 /** CPU time per transfer, in ms: the API process, the bridge process, and the rest of the machine. */
 type CpuShare = { api: number; bridge: number; rest: number };
-
-const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? NaN;
 
 /** Busy CPU time of the whole machine so far, in ms (Linux), or undefined elsewhere. */
 const machineCpuMs = async (): Promise<number | undefined> => {
@@ -52,32 +50,6 @@ const machineCpuMs = async (): Promise<number | undefined> => {
   if (ticks.length < 4) return undefined;
   const idle = ticks[3]! + (ticks[4] ?? 0); // idle + iowait
   return ((ticks.reduce((a, b) => a + b, 0) - idle) * 1000) / 100; // USER_HZ is 100 on Linux
-};
-
-/** WORKERS loops calling `op(worker)` back to back until the time is up. */
-const drive = async (seconds: number, op: (worker: number) => Promise<void>): Promise<Stats> => {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: WORKERS }, async (_, worker) => {
-      while (performance.now() < end) {
-        const began = performance.now();
-        try {
-          await op(worker);
-          latencies.push(performance.now() - began);
-        } catch (error) {
-          errors++;
-          firstError ??= String(error);
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { transfers: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), errors, firstError };
 };
 
 /**
@@ -283,14 +255,14 @@ export const main = async (): Promise<Figure[]> => {
 
     /** Throughput, and the CPU per transfer of each process, over the measured seconds. */
     const measure = async (op: (worker: number) => Promise<void>): Promise<Stats & { cpu: CpuShare }> => {
-      await drive(WARMUP_SECONDS, op);
+      await drive(WORKERS, WARMUP_SECONDS, op);
       const [api, bridge, machine] = [process.cpuUsage(), await redis.cpuMs(), await machineCpuMs()];
-      const stats = await drive(MEASURE_SECONDS, op);
+      const stats = await drive(WORKERS, MEASURE_SECONDS, op);
       const used = process.cpuUsage(api);
       const apiMs = (used.user + used.system) / 1000;
       const bridgeMs = (await redis.cpuMs()) - bridge;
       const machineMs = machine === undefined ? NaN : (await machineCpuMs())! - machine;
-      const per = (ms: number) => ms / stats.transfers;
+      const per = (ms: number) => ms / stats.count;
       return { ...stats, cpu: { api: per(apiMs), bridge: per(bridgeMs), rest: per(machineMs - apiMs - bridgeMs) } };
     };
 

@@ -42,12 +42,17 @@ export type CacheKey = { key: string; ttl: number };
 /*
  * A reader that missed can load a value from Postgres just before a write
  * commits and store it just after the writer invalidated: the stale value
- * would then live a whole TTL. Invalidation therefore leaves a short-lived
- * tombstone, and readers only fill a key that holds nothing (SET NX), so a
- * value read before the write can never land after it.
+ * would then live a whole TTL. So each key has a version beside it, which an
+ * invalidation bumps as it deletes the value; a reader notes the version as
+ * it misses (in the same round trip as its GET) and stores what it loaded
+ * only if the version is still the one it noted. A value read before a write
+ * therefore never lands after it, and the first read after a write fills
+ * the key again at once.
  */
-const TOMBSTONE = '__stale__';
-const TOMBSTONE_TTL = 15;
+const versionOf = (key: string) => `${key}:v`;
+// Outlives any load between a miss and its fill by far; an expired version reads as a new one, which only costs a fill.
+const VERSION_TTL = 60 * 60;
+const FILL = `if (redis.call('get', KEYS[2]) or '') == ARGV[3] then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end return 0`;
 
 const warn = (op: string, error: unknown) =>
   logger.warn('cache unavailable, serving from Postgres', { op, error: String(error) });
@@ -57,24 +62,28 @@ export const cached = async <T>(entry: CacheKey, load: () => Promise<T>): Promis
   const client = redis();
   if (!client) return load();
   let hit: unknown = null;
+  let version: unknown = null;
   try {
-    hit = await client.get(entry.key);
+    [hit, version] = await client.mget<[unknown, unknown]>(entry.key, versionOf(entry.key));
   } catch (error) {
     warn('get', error);
     return load();
   }
-  if (hit !== null && hit !== TOMBSTONE) return hit as T;
+  if (hit !== null) return hit as T;
   const value = await load();
-  if (hit === null && value !== undefined) {
+  if (value !== undefined) {
     // Awaited: a frozen Lambda would otherwise drop the write half-sent.
-    await client.set(entry.key, JSON.stringify(value), { ex: entry.ttl, nx: true }).catch((e) => warn('set', e));
+    await client
+      .eval(FILL, [entry.key, versionOf(entry.key)], [JSON.stringify(value), String(entry.ttl), version === null ? '' : String(version)])
+      .catch((e) => warn('set', e));
   }
   return value;
 };
 
 /**
- * Drops keys after a committed write; never throws. Tried twice: a lost
- * invalidation leaves the old value readable until its TTL runs out.
+ * Drops keys after a committed write, bumping their versions; never throws.
+ * Tried twice: a lost invalidation leaves the old value readable until its
+ * TTL runs out.
  */
 export const invalidate = async (...entries: CacheKey[]): Promise<void> => {
   const client = redis();
@@ -82,7 +91,11 @@ export const invalidate = async (...entries: CacheKey[]): Promise<void> => {
   for (let attempt = 1; ; attempt++) {
     try {
       const pipe = client.pipeline();
-      for (const { key } of entries) pipe.set(key, TOMBSTONE, { ex: TOMBSTONE_TTL });
+      for (const { key } of entries) {
+        pipe.incr(versionOf(key));
+        pipe.expire(versionOf(key), VERSION_TTL);
+        pipe.del(key);
+      }
       await pipe.exec();
       return;
     } catch (error) {

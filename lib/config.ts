@@ -52,6 +52,8 @@ export const config = {
   /** The SM-DP+ server of the simulated eSIM carrier (a real one names its own). */
   esimSmdpAddress: () => env('ESIM_SMDP_ADDRESS') ?? 'smdp.esim.paiecashfan.test',
   corsOrigins: () => (env('CORS_ORIGINS') ?? '*').split(',').map((o) => o.trim()),
+  /** Where unexpected errors are reported; unset, nothing is reported and the Sentry SDK is never loaded. */
+  sentryDsn: () => env('SENTRY_DSN'),
   /** Under serverless-offline (`npm run dev`, the e2e tests), which sets IS_OFFLINE in every handler's environment. */
   offline: () => env('IS_OFFLINE') === 'true',
 };

@@ -1,8 +1,5 @@
-import type { ScheduledHandler } from 'aws-lambda';
-import { logger } from '../../lib/log';
 import { purgeStaleConnections } from '../../lib/realtime/connections';
+import { job } from '../../lib/scheduled';
 
 /** Hourly: WebSocket connections older than API Gateway lets one live. */
-export const handler: ScheduledHandler = async () => {
-  logger.info('purged stale WebSocket connections', { purged: await purgeStaleConnections() });
-};
+export const handler = job('purge-stale-connections', async () => ({ purged: await purgeStaleConnections() }));

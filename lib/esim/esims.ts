@@ -5,7 +5,8 @@ import { notFound } from '../http/problem';
 import type { Reply } from '../http/route';
 import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
-import { answer, iso, movement, type Refusals } from '../wallet/movement';
+import { count } from '../metrics';
+import { answer, freshResult, iso, movement, type Refusals } from '../wallet/movement';
 import { walletRefusals } from '../wallet/refusals';
 import { toPlanView, type PlanRow } from './plans';
 import { provider } from './provider';
@@ -64,6 +65,7 @@ export const activate = async (claim: Claim, planId: string): Promise<Reply> => 
     (sql, c) => sql`select esim_activate(${c}, ${shardOf(claim.userId)}, ${planId}, ${sql.json(ordered)}) as outcome`,
     stale(claim.userId),
   );
+  if (freshResult(settled)) count('Purchases', 1, { kind: 'esim' });
   return answer(settled, esimRefusals, toView);
 };
 
@@ -74,6 +76,7 @@ export const topUp = async (claim: Claim, planId: string): Promise<Reply> => {
     (sql, c) => sql`select esim_top_up(${c}, ${shardOf(claim.userId)}, ${planId}) as outcome`,
     stale(claim.userId),
   );
+  if (freshResult(settled)) count('Purchases', 1, { kind: 'esim' });
   return answer(settled, esimRefusals, toView);
 };
 

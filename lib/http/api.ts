@@ -5,6 +5,7 @@ import { config } from '../config';
 import { authenticate } from './authenticate';
 import { checkKey, fingerprintOf, serialize } from './idempotency';
 import { jsonBody } from './json-body';
+import { metrics } from './metrics';
 import { problems } from './problems';
 import { rateLimit } from './rate-limit';
 import { requestContext } from './request-context';
@@ -20,11 +21,13 @@ const respond = (status: number, body: string, type: string, headers: Record<str
 
 /**
  * What every answer gets, whatever produced it: request id and logging,
- * problem+json for any error, security headers, CORS, `X-Request-Id`.
+ * its metrics, problem+json for any error, security headers, CORS,
+ * `X-Request-Id`.
  */
-export const envelope = (ownPolicy = false) =>
+export const envelope = (ownPolicy = false, operationId?: string) =>
   middy<Event, Result, Error, HttpContext>()
-    .use(requestContext())
+    .use(requestContext(operationId))
+    .use(metrics())
     .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset', maxAge: 600 }))
     // A page's own Content-Security-Policy replaces this one rather than merging with it: this one sandboxes a page and forbids every script.
     .use(httpSecurityHeaders(ownPolicy ? { contentSecurityPolicy: false } : {}))
@@ -68,7 +71,7 @@ const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware
     };
     return respond(reply.status, reply.raw ?? serialize(reply.body), type, headers);
   };
-  const chain = envelope(route.contentSecurityPolicy !== undefined);
+  const chain = envelope(route.contentSecurityPolicy !== undefined, route.operationId);
   if (auth) chain.use(auth);
   return chain.use(rateLimit(route)).use(jsonBody()).use(validate(route)).handler(run);
 };

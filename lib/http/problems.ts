@@ -1,5 +1,6 @@
 import { isLockTimeout, isUnavailable, pgCode } from '../db';
 import { logger } from '../log';
+import { report } from '../sentry';
 import { ProblemError, tooManyRequests, unavailable, type Problem } from './problem';
 import type { Middleware, Result } from './types';
 
@@ -37,10 +38,14 @@ export const toProblemError = (error: unknown): ProblemError => {
 };
 
 export const problems = (): Middleware => ({
-  onError: (request) => {
+  onError: async (request) => {
     const error = toProblemError(request.error);
     const problem = error.toProblem();
-    if (error.status === 500) problem.request_id = request.context.http.requestId;
+    if (error.status === 500) {
+      const { requestId, route } = request.context.http;
+      problem.request_id = requestId;
+      await report(request.error, { request_id: requestId, route });
+    }
     request.response = problemResponse(problem, error.extra.headers);
   },
 });

@@ -8,6 +8,8 @@ import type { AuthUser } from './route';
  */
 export type State = {
   requestId: string;
+  /** The endpoint's operationId (API Gateway's route key where no route is declared): what logs and metrics group by. */
+  route: string;
   startedAt: number;
   body?: unknown;
   /** The body's bytes as sent, for what signs them (a webhook's HMAC). */

@@ -3,6 +3,7 @@ import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { config } from '../config';
 import { logger } from '../log';
 import type { Connection } from '../realtime/connections';
+import { report } from '../sentry';
 import { toProblemError } from './problems';
 import { header, type Event } from './types';
 
@@ -31,13 +32,15 @@ const socket =
   (work: (event: SocketEvent) => Promise<void>) =>
   async (event: SocketEvent, context: Context): Promise<SocketResult> => {
     const { connectionId, routeKey, requestId } = event.requestContext;
-    logger.appendKeys({ request_id: context.awsRequestId || requestId || randomUUID() });
+    const id = context.awsRequestId || requestId || randomUUID();
+    logger.appendKeys({ request_id: id });
     const startedAt = Date.now();
     let statusCode = 200;
     try {
       await work(event);
     } catch (error) {
       statusCode = toProblemError(error).status;
+      if (statusCode === 500) await report(error, { request_id: id, route: routeKey });
     }
     logger.info('websocket', { route: routeKey, connection_id: connectionId, status: statusCode, duration_ms: Date.now() - startedAt });
     logger.removeKeys(['request_id']);

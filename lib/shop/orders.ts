@@ -6,7 +6,8 @@ import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
 import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
-import { answer, iso, movement } from '../wallet/movement';
+import { count } from '../metrics';
+import { answer, freshResult, iso, movement } from '../wallet/movement';
 import { productLists } from './products';
 import { orderNotFound, shopRefusals } from './refusals';
 import type { OrdersFilter, OrderView } from './schemas';
@@ -44,6 +45,7 @@ const stale = (userId: string) => (placed: Placed) => [keys.cart(userId), recomm
  */
 export const checkout = async (claim: Claim): Promise<Reply> => {
   const settled = await movement<Placed>(claim, (sql, c) => sql`select shop_checkout(${c}, ${shardOf(claim.userId)}) as outcome`, stale(claim.userId));
+  if (freshResult(settled)) count('Purchases', 1, { kind: 'shop' });
   return answer(settled, shopRefusals, ({ order }) => toView(order));
 };
 

@@ -1,5 +1,6 @@
 import { db } from '../db';
 import { ProblemError } from '../http/problem';
+import { count } from '../metrics';
 import { readCode } from './codes';
 import type { CheckInInput, CheckInView } from './schemas';
 
@@ -13,6 +14,12 @@ const notSteward = () => new ProblemError(403, 'forbidden', "Only a steward of t
  * still goes through the role check, so that only stewards learn why.
  */
 export const checkIn = async (stewardId: string, input: CheckInInput): Promise<CheckInView> => {
+  const verdict = await scan(stewardId, input);
+  count('CheckIns', 1, { result: verdict.result, ...(verdict.reason ? { reason: verdict.reason } : {}) });
+  return verdict;
+};
+
+const scan = async (stewardId: string, input: CheckInInput): Promise<CheckInView> => {
   const read = await readCode(input.code);
   const claims = read.ok ? read.claims : undefined;
   const [{ outcome }] = (await db()`

@@ -3,6 +3,7 @@ import { db } from '../db';
 import type { Claim } from '../http/idempotency';
 import { conflict, notFound } from '../http/problem';
 import type { Reply } from '../http/route';
+import { count } from '../metrics';
 import { display } from '../money';
 import { pushNotification } from '../notifications/notifications';
 import { decodeCursor, page } from '../pagination';
@@ -80,7 +81,10 @@ export const buy = async (claim: Claim, offerId: string): Promise<Reply> => {
     ({ offer }) => [recommendationsKey(claim.userId), recommendationsKey(offer.seller_id)],
   );
   const sale = freshResult(settled);
-  if (sale) await pushNotification(sale.offer.seller_id, 'ticket-resold', { ticket_id: sale.ticket.id });
+  if (sale) {
+    count('Purchases', 1, { kind: 'resale' });
+    await pushNotification(sale.offer.seller_id, 'ticket-resold', { ticket_id: sale.ticket.id });
+  }
   return answer(settled, ticketRefusals, ({ offer: sold, ticket, event }): ResalePurchaseView => ({
     ticket: toView(ticket, event),
     offer_id: sold.id,

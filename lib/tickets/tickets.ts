@@ -6,7 +6,8 @@ import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
 import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
-import { answer, iso, movement } from '../wallet/movement';
+import { count } from '../metrics';
+import { answer, freshResult, iso, movement } from '../wallet/movement';
 import { mintCode } from './codes';
 import { eventLists } from './events';
 import { ticketNotFound, ticketRefusals } from './refusals';
@@ -47,6 +48,7 @@ export const purchase = async (claim: Claim, input: PurchaseInput): Promise<Repl
     (sql, c) => sql`select ticket_purchase(${c}, ${shardOf(claim.userId)}, ${input.event_id}, ${input.category}, ${input.quantity}) as outcome`,
     ({ club }) => [...eventLists(club), recommendationsKey(claim.userId)],
   );
+  if (freshResult(settled)) count('Purchases', 1, { kind: 'ticket' });
   return answer(settled, ticketRefusals, ({ tickets, event }): PurchaseView => {
     const total = tickets.reduce((sum, t) => sum + t.price, 0);
     return { tickets: tickets.map((t) => toView(t, event)), total, currency: 'EUR', display: display(total) };

@@ -2,7 +2,8 @@ import type { Claim } from '../http/idempotency';
 import type { Reply } from '../http/route';
 import { display } from '../money';
 import { balanceAfter, shardOf, type Posted } from './ledger';
-import { answer, iso, movement, refuse } from './movement';
+import { count } from '../metrics';
+import { answer, freshResult, iso, movement, refuse } from './movement';
 import { DAILY_DEPOSIT_MAX, DEPOSIT_MAX, walletRefusals } from './refusals';
 import type { DepositInput, DepositView } from './schemas';
 
@@ -19,6 +20,10 @@ export const deposit = async (claim: Claim, input: DepositInput): Promise<Reply>
       ? await refuse(claim, 422, { refusal: 'deposit-limit' })
       : await movement<Posted & { deposit_id: string }>(claim, (sql, c) => sql`
           select wallet_deposit(${c}, ${shardOf(claim.userId)}, ${input.amount}, ${input.method}, ${DAILY_DEPOSIT_MAX}) as outcome`);
+  if (freshResult(settled)) {
+    count('Deposits');
+    count('DepositAmountCents', input.amount);
+  }
   return answer(settled, walletRefusals, (posted): DepositView => ({
     id: posted.deposit_id,
     amount: input.amount,

@@ -205,12 +205,12 @@ describe('the settings of a deployed stage (serverless.yml)', () => {
 
   /**
    * The only settings of a deployed stage that may fall back to a value when
-   * their SSM parameter is missing, and why: each falls back to an empty list,
-   * which grants nothing.
+   * their SSM parameter is missing, the value, and why: each grants nothing.
    */
-  const MAY_DEFAULT: Record<string, string> = {
-    ticketVerifyKeys: 'public keys of earlier ticket-signing keys: not secret, and none before the first rotation',
-    jwtPreviousSecrets: 'earlier JWT secrets, set only while a rotation is under way: an empty list verifies nothing more',
+  const MAY_DEFAULT: Record<string, [fallback: string, reason: string]> = {
+    ticketVerifyKeys: ['[]', 'public keys of earlier ticket-signing keys: not secret, and none before the first rotation'],
+    jwtPreviousSecrets: ['[]', 'earlier JWT secrets, set only while a rotation is under way: an empty list verifies nothing more'],
+    sentryDsn: ['', 'where errors are reported, if anywhere: without one, none is'],
   };
   /** Names of settings that are (or hold) credentials: these must come from SSM. */
   const SECRET = /url|secret|token|key|password|dsn|credential/i;
@@ -242,7 +242,8 @@ describe('the settings of a deployed stage (serverless.yml)', () => {
       const [ssm, ...fallbacks] = sources;
       expect(ssm, `${stage}.${name}`).toMatchObject({ type: 'ssm', params: [{ value: 'raw' }] });
       expect(ssm!.address!.value, `${stage}.${name}`).toMatch(/^\/paiecashfan\/\$\{sls:stage\}\/[\w-]+$/);
-      expect(fallbacks, `${stage}.${name}: ${MAY_DEFAULT[name] ?? 'no default'}`).toEqual(name in MAY_DEFAULT ? [{ value: '[]' }] : []);
+      const [fallback, reason] = MAY_DEFAULT[name] ?? [];
+      expect(fallbacks, `${stage}.${name}: ${reason ?? 'no default'}`).toEqual(fallback === undefined ? [] : [{ value: fallback }]);
     }
   });
 });

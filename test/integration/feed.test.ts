@@ -45,7 +45,7 @@ const oldPost = async (author: Fan, club: string, hours: number, likes = 0, text
 /** The gravity score of the README: points against age in hours. */
 const gravity = (points: number, hours: number) => points / (hours + 2) ** 1.8;
 
-/** Lets the fan's pages be cached again, as they are once the 15-second tombstones of their last write are gone. */
+/** Drops the fan's cached pages, so that the next read fills them again. */
 const cachedAgain = (fan: Fan) => redis()!.del(...feedPages(fan.id).map((page) => page.key));
 
 describe('posting to the club feed', () => {

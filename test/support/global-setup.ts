@@ -20,6 +20,8 @@ export default async function setup() {
     // One fan sends thousands of requests a minute here (hostile inputs, the fault drills); rate-limits.test.ts sets 1.
     RATE_LIMIT_SCALE: '1000',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    // EMF lines are log lines too; metrics.test.ts turns them on to read them.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
   console.log(`tests use ${scratch.describe}`);
   return scratch.stop;

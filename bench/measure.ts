@@ -1,0 +1,32 @@
+/** The load loop and percentiles the benchmarks share. */
+import { performance } from 'node:perf_hooks';
+
+export type Stats = { count: number; perSecond: number; p50: number; p95: number; errors: number; firstError?: string };
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? NaN;
+
+/** `workers` loops calling `op(worker)` back to back until the time is up; a throw counts as an error, not a call. */
+export const drive = async (workers: number, seconds: number, op: (worker: number) => Promise<void>): Promise<Stats> => {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (performance.now() < end) {
+        const began = performance.now();
+        try {
+          await op(worker);
+          latencies.push(performance.now() - began);
+        } catch (error) {
+          errors++;
+          firstError ??= String(error);
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), errors, firstError };
+};
