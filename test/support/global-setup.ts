@@ -21,6 +21,6 @@ export default async function setup() {
     RATE_LIMIT_SCALE: '1000',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
   });
-  console.log(`tests use ${scratch.describe}`);
+  console.log(`tests run on Node ${process.version} and use ${scratch.describe}`);
   return scratch.stop;
 }
