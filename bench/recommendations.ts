@@ -115,6 +115,8 @@ export const main = async (): Promise<Figure[]> => {
     });
     // Only now: the lib reads its settings on first use.
     const { db, closeDb } = await import('../lib/db');
+    // A bench run before this one in the same process left a client to its own, stopped, bridge.
+    (await import('../lib/redis')).resetRedis();
     const { recommendationsFor } = await import('../lib/recommendations/recommender');
     try {
       const sql = db();

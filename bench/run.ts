@@ -5,6 +5,9 @@
  */
 import { printFigures, type Figure } from './summary';
 
+// One metrics line per deposit or purchase on stdout would bury the figures.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
 const benches: Record<string, () => Promise<{ main(): Promise<Figure[]> }>> = {
   wallet: () => import('./wallet'),
   reads: () => import('./reads'),
@@ -18,7 +21,14 @@ if (name !== undefined && !Object.hasOwn(benches, name)) {
   process.exitCode = 1;
 } else {
   const figures: Figure[] = [];
-  for (const load of name === undefined ? Object.values(benches) : [benches[name]!]) figures.push(...(await (await load()).main()));
+  const given = { ...process.env };
+  for (const load of name === undefined ? Object.values(benches) : [benches[name]!]) {
+    figures.push(...(await (await load()).main()));
+    // Each bench points the lib at its own scratch database, proxy and Redis, stopped once it is done:
+    // the next starts from the environment the run was given.
+    for (const key of Object.keys(process.env)) if (!(key in given)) delete process.env[key];
+    Object.assign(process.env, given);
+  }
   printFigures(figures);
 }
 
