@@ -67,8 +67,8 @@ export const invoke = async <T = any>(handler: unknown, call: Call = {}): Promis
   // JSON (or problem+json) parsed, and a non-JSON answer's body is left in `raw`: a JSON one that does not parse throws.
   const json = /^application\/([\w.+-]+\+)?json\b/.test(answered['content-type'] ?? 'application/json');
   const parsed = raw && json ? JSON.parse(raw) : undefined;
-  // Every answer a test receives is held to the OpenAPI document.
-  const wrong = violations({ method, path, status: result.statusCode, contentType: answered['content-type'], body: json ? parsed : raw });
+  // Every answer a test receives is held to the OpenAPI document (the benches, which time the handlers, turn it off).
+  const wrong = process.env.CONTRACT_CHECK === 'off' ? [] : violations({ method, path, status: result.statusCode, contentType: answered['content-type'], body: json ? parsed : raw });
   if (wrong.length > 0) throw new Error(`${method} ${path} answered ${result.statusCode}, which the OpenAPI document does not allow:\n  ${wrong.join('\n  ')}\n  ${raw.slice(0, 500)}`);
   return { status: result.statusCode, headers: answered, body: parsed, raw };
 };
