@@ -1,4 +1,5 @@
-/** The load loop and percentiles the benchmarks share. */
+/** The load loop, percentiles and scratch set-up the benchmarks share. */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 export type Stats = { count: number; perSecond: number; p50: number; p95: number; errors: number; firstError?: string };
@@ -29,4 +30,24 @@ export const drive = async (workers: number, seconds: number, op: (worker: numbe
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   return { count: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), errors, firstError };
+};
+
+/**
+ * Points the lib at a bench's scratch database and Redis bridge, before the
+ * bench first imports it (the lib reads its settings, and the logger its
+ * level, on first use). Its fans call far faster than people do: their
+ * requests are counted, far below the limits.
+ */
+export const useScratch = (scratch: { databaseUrl: string; redis: { url: string; token: string } }, poolMax: number): void => {
+  Object.assign(process.env, {
+    DATABASE_URL: scratch.databaseUrl,
+    UPSTASH_REDIS_REST_URL: scratch.redis.url,
+    UPSTASH_REDIS_REST_TOKEN: scratch.redis.token,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    BCRYPT_COST: '10',
+    RATE_LIMIT_SCALE: '1000',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    PG_POOL_MAX: String(poolMax),
+    PG_POOLER: 'none',
+  });
 };

@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import type { Redis } from '@upstash/redis';
 import { startScratch } from '../scripts/local-services';
-import { drive, type Stats } from './measure';
+import { drive, useScratch, type Stats } from './measure';
 import { startBridgeProcess } from './redis-bridge-process';
 import type { Figure } from './summary';
 
@@ -84,22 +84,9 @@ export const main = async (): Promise<Figure[]> => {
   const scratch = await startScratch('bench', { seed: true, redis: startBridgeProcess });
   const cleanups: Array<() => Promise<unknown>> = [scratch.stop];
   try {
-    Object.assign(process.env, {
-      DATABASE_URL: scratch.databaseUrl,
-      UPSTASH_REDIS_REST_URL: scratch.redis.url,
-      UPSTASH_REDIS_REST_TOKEN: scratch.redis.token,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      BCRYPT_COST: '10',
-      // Fans here call far faster than people do: counted, far below the limit.
-      RATE_LIMIT_SCALE: '1000',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-      PG_POOL_MAX: String(WORKERS),
-      PG_POOLER: 'none',
-    });
+    useScratch(scratch, WORKERS);
     // Only now: the lib reads its settings, and the logger its level, on first use.
-    const { redis, resetRedis } = await import('../lib/redis');
-    // A bench run before this one in the same process left a client to its own, stopped, bridge.
-    resetRedis();
+    const { redis } = await import('../lib/redis');
     const { RATE_PREFIX } = await import('../lib/cache');
     const { closeDb } = await import('../lib/db');
     cleanups.push(closeDb);

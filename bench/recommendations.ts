@@ -25,7 +25,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startScratch } from '../scripts/local-services';
-import { percentile } from './measure';
+import { percentile, useScratch } from './measure';
 import type { Figure } from './summary';
 
 const FANS = 2000;
@@ -105,18 +105,9 @@ const score = (lists: string[][], hidden: string[]): Score => {
 export const main = async (): Promise<Figure[]> => {
   const scratch = await startScratch('bench', { seed: true });
   try {
-    Object.assign(process.env, {
-      DATABASE_URL: scratch.databaseUrl,
-      UPSTASH_REDIS_REST_URL: scratch.redis.url,
-      UPSTASH_REDIS_REST_TOKEN: scratch.redis.token,
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-      PG_POOL_MAX: String(WORKERS),
-      PG_POOLER: 'none',
-    });
+    useScratch(scratch, WORKERS);
     // Only now: the lib reads its settings on first use.
     const { db, closeDb } = await import('../lib/db');
-    // A bench run before this one in the same process left a client to its own, stopped, bridge.
-    (await import('../lib/redis')).resetRedis();
     const { recommendationsFor } = await import('../lib/recommendations/recommender');
     try {
       const sql = db();

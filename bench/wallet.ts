@@ -26,7 +26,7 @@ import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { startScratch } from '../scripts/local-services';
 import { startPgProxy, type PgProxy, type RoundTrips } from '../test/support/pg-proxy';
-import { drive, percentile, type Stats } from './measure';
+import { drive, percentile, useScratch, type Stats } from './measure';
 import { startBridgeProcess } from './redis-bridge-process';
 import type { Figure } from './summary';
 
@@ -202,18 +202,7 @@ export const main = async (): Promise<Figure[]> => {
     cleanups.push(scratch.stop);
     const { databaseUrl, redis } = scratch;
 
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      UPSTASH_REDIS_REST_URL: redis.url,
-      UPSTASH_REDIS_REST_TOKEN: redis.token,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      BCRYPT_COST: '10',
-      // A hot wallet's fan pays hundreds of times a second: counted, far below the limit.
-      RATE_LIMIT_SCALE: '1000',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-      PG_POOL_MAX: String(WORKERS),
-      PG_POOLER: 'none',
-    });
+    useScratch(scratch, WORKERS);
     // Only now: the lib reads its settings, and the logger its level, on first use.
     const { newFan } = await import('../test/support/fans');
     const { deposit, send } = await import('../test/support/wallet');

@@ -53,11 +53,10 @@ const CACHED_FIRST_PAGE = 100;
 
 const loadConversations = async (me: string, limit: number, after?: readonly [string, string]) => {
   const sql = db();
-  const rows = await sql<ConversationRow[]>`
+  return sql<ConversationRow[]>`
     ${selectConversations(me, after ? sql`and (coalesce(c.last_message_at, c.created_at), c.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``)}
     order by coalesce(c.last_message_at, c.created_at) desc, c.id desc
     limit ${limit + 1}`;
-  return rows;
 };
 
 /** Latest activity first; the first page comes from `conversations:{id}`, which new messages and reads clear. */
