@@ -10,7 +10,12 @@
  *   connection on the slot: the next query failed with the old error, the
  *   reconnect backoff never reset, and the slot ended up hanging (#1130);
  * - a buffered write left its timer armed after the close, so the slot's next
- *   connection never flushed its startup message.
+ *   connection never flushed its startup message;
+ * - `sql.begin()` rejected as its connection closed while its callback ran
+ *   on: the callback's later queries, and its rollback, went to the slot's
+ *   next connection, another session outside the transaction, and their
+ *   rows could answer another caller's query there (#1216, the fix of pull
+ *   request #1215).
  *
  * vitest fails a run on any uncaught exception, so the unpatched driver fails
  * here even where the awaited query itself settles.
@@ -59,6 +64,34 @@ describe('a connection cut under a transaction', () => {
         expect(gone(failed), `round ${round}: ${String(failed)}`).toBe(true);
         const after = await within(sql<{ ok: number }[]>`select 1 as ok`.then((rows) => rows[0]!.ok, (error: unknown) => error));
         expect(after, `round ${round}`).toBe(1);
+      }
+    });
+  }
+});
+
+describe('a transaction whose connection is cut while its callback runs on', () => {
+  for (const prepare of [true, false]) {
+    it(`rejects the callback's later queries, which never reach the slot's next connection (prepare: ${prepare})`, async () => {
+      const sql = client({ max: 1, prepare });
+      const cut = killer();
+      for (let round = 0; round < 3; round++) {
+        let release!: () => void;
+        const paused = new Promise<void>((resolve) => (release = resolve));
+        let late: unknown;
+        const begun = sql.begin(async (tx) => {
+          const [{ pid }] = (await tx`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
+          await cut(pid);
+          await paused;
+          late = await tx`select 2 as late`.then((rows) => rows, (error: unknown) => error);
+        });
+        expect(gone(await within(begun.then(() => 'committed', (error: unknown) => error))), `round ${round}`).toBe(true);
+        // The slot reconnects for this query while the callback is still paused.
+        const after = sql<{ ok: number }[]>`select 1 as ok`.then((rows) => [...rows], (error: unknown) => error);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        release();
+        expect(await within(after), `round ${round}`).toEqual([{ ok: 1 }]);
+        await expect.poll(() => late, { timeout: 5000 }).toBeDefined();
+        expect(gone(late), `round ${round}: ${JSON.stringify(late)}`).toBe(true);
       }
     });
   }
