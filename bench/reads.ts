@@ -51,13 +51,16 @@ type Tally = Record<string, { hits: number; empty: number; written: number }>;
  * own properties), so that what is counted is what `cached` saw: a lookup
  * reads the key and its version in one MGET; a miss on a key that has a
  * version is one a write invalidated, else the key was never filled or has
- * expired (lib/cache.ts). Only cache lookups go through MGET.
+ * expired (lib/cache.ts). Only cache lookups read a key and its version in one MGET.
  */
 const instrument = (client: Redis) => {
   const state = { bypass: false, tally: {} as Tally };
   const mget = client.mget;
   const evaluate = client.eval;
-  client.mget = (async (key: string, version: string) => {
+  client.mget = (async (...keys: string[]) => {
+    // A write noting versions before it begins (versionsOf) is not a lookup.
+    if (keys.length !== 2 || keys[1] !== `${keys[0]}:v`) return state.bypass ? keys.map(() => null) : mget(...keys);
+    const [key, version] = keys as [string, string];
     if (state.bypass) return [null, null];
     const [value, written] = await mget<[unknown, unknown]>(key, version);
     const family = (state.tally[key.split(':')[0]!] ??= { hits: 0, empty: 0, written: 0 });

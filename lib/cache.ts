@@ -48,11 +48,27 @@ export type CacheKey = { key: string; ttl: number };
  * only if the version is still the one it noted. A value read before a write
  * therefore never lands after it, and the first read after a write fills
  * the key again at once.
+ *
+ * A write can store what it read as it committed (the fan's new balance)
+ * rather than leave the key empty for the fan's next look, by the same rule:
+ * it notes the key's version before it begins (`versionsOf`), and
+ * `writeBack` stores its value only if no other write has bumped the version
+ * since. Any write that committed in between could be missing from the
+ * value, so the key is then dropped instead.
  */
 const versionOf = (key: string) => `${key}:v`;
 // Outlives any load between a miss and its fill by far; an expired version reads as a new one, which only costs a fill.
 const VERSION_TTL = 60 * 60;
 const FILL = `if (redis.call('get', KEYS[2]) or '') == ARGV[3] then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end return 0`;
+// KEYS: each key then its version, the first ARGV[1] of them written back; ARGV[2] the versions' TTL, then per key written back: the version noted, the value, its TTL.
+const WRITE_BACK = `for i = 1, #KEYS / 2 do
+  local key, version = KEYS[2 * i - 1], KEYS[2 * i]
+  local unchanged = i <= tonumber(ARGV[1]) and (redis.call('get', version) or '') == ARGV[3 * i]
+  redis.call('incr', version)
+  redis.call('expire', version, ARGV[2])
+  if unchanged then redis.call('set', key, ARGV[3 * i + 1], 'EX', ARGV[3 * i + 2]) else redis.call('del', key) end
+end
+return 0`;
 
 const warn = (op: string, error: unknown) =>
   logger.warn('cache unavailable, serving from Postgres', { op, error: String(error) });
@@ -80,31 +96,53 @@ export const cached = async <T>(entry: CacheKey, load: () => Promise<T>): Promis
   return value;
 };
 
-/**
- * Drops keys after a committed write, bumping their versions; never throws.
- * Tried twice: a lost invalidation leaves the old value readable until its
- * TTL runs out.
- */
-export const invalidate = async (...entries: CacheKey[]): Promise<void> => {
+/** A version as `versionsOf` noted it; null when Redis did not answer, and nothing can then be written back. */
+export type Noted = string | null;
+
+/** The keys' versions now, noted before a write that will store its own values for them (`writeBack`). */
+export const versionsOf = async (...entries: CacheKey[]): Promise<Noted[]> => {
   const client = redis();
-  if (!client || entries.length === 0) return;
+  if (!client || entries.length === 0) return entries.map(() => null);
+  try {
+    const versions = await client.mget<unknown[]>(...entries.map(({ key }) => versionOf(key)));
+    return versions.map((v) => (v === null ? '' : String(v)));
+  } catch (error) {
+    warn('get', error);
+    return entries.map(() => null);
+  }
+};
+
+/** A value a write read as it committed, for a key whose version was noted before the write began. */
+export type WrittenBack = { entry: CacheKey; value: unknown; noted: Noted };
+
+/**
+ * After a committed write, in one call to Redis: bumps the version of every
+ * key given, stores each value written back whose key's version is still the
+ * one noted, and drops every other key. Tried twice; never throws (a lost
+ * call leaves the old values readable until their TTL runs out).
+ */
+export const writeBack = async (values: WrittenBack[], ...stale: CacheKey[]): Promise<void> => {
+  const client = redis();
+  if (!client) return;
+  const stored = values.filter(({ noted, value }) => noted !== null && value !== undefined);
+  const dropped = [...values.filter((v) => !stored.includes(v)).map(({ entry }) => entry), ...stale];
+  const keys = [...stored.map(({ entry }) => entry), ...dropped];
+  if (keys.length === 0) return;
+  const args = [String(stored.length), String(VERSION_TTL), ...stored.flatMap(({ entry, value, noted }) => [noted!, JSON.stringify(value), String(entry.ttl)])];
   for (let attempt = 1; ; attempt++) {
     try {
-      const pipe = client.pipeline();
-      for (const { key } of entries) {
-        pipe.incr(versionOf(key));
-        pipe.expire(versionOf(key), VERSION_TTL);
-        pipe.del(key);
-      }
-      await pipe.exec();
+      await client.eval(WRITE_BACK, keys.flatMap(({ key }) => [key, versionOf(key)]), args);
       return;
     } catch (error) {
       if (attempt < 2) continue;
-      logger.error('cache invalidation lost; stale until the TTL runs out', { keys: entries.map((e) => e.key), error: String(error) });
+      logger.error('cache invalidation lost; stale until the TTL runs out', { keys: keys.map((e) => e.key), error: String(error) });
       return;
     }
   }
 };
+
+/** Drops keys after a committed write, bumping their versions; never throws. */
+export const invalidate = (...entries: CacheKey[]): Promise<void> => writeBack([], ...entries);
 
 /** Whether Redis answers a PING within the timeout (health check). */
 export const cacheUp = async (): Promise<boolean> => {

@@ -1,4 +1,4 @@
-import { cached, invalidate, keys } from '../cache';
+import { cached, keys, versionsOf, writeBack } from '../cache';
 import { db, pgCode } from '../db';
 import { accountGone, notFound, refused } from '../http/problem';
 import { display } from '../money';
@@ -20,44 +20,51 @@ const loadCart = async (userId: string): Promise<CartView> => {
 /** The fan's cart at today's prices; a line whose quantity is no longer in stock says so. */
 export const getCart = (userId: string): Promise<CartView> => cached(keys.cart(userId), () => loadCart(userId));
 
-/** The cart after a change, read from Postgres (the cached copy has just been cleared). */
-const changed = async (userId: string) => {
-  await invalidate(keys.cart(userId));
-  return loadCart(userId);
+/**
+ * Makes a change to the fan's cart and answers the cart after it, read from
+ * Postgres and cached for the fan's next look unless another change came
+ * in between (`writeBack`: the key's version is noted before the change).
+ */
+const changing = async (userId: string, change: () => Promise<void>): Promise<CartView> => {
+  const entry = keys.cart(userId);
+  const [noted] = await versionsOf(entry);
+  await change();
+  const cart = await loadCart(userId);
+  await writeBack([{ entry, value: cart, noted: noted ?? null }]);
+  return cart;
 };
 
 const lineLimit = () => refused('cart-line-limit', `A cart line holds at most ${LINE_MAX} of a product.`, { limit: LINE_MAX });
 const noSuchLine = () => notFound('This product is not in your cart.');
 
 /** Adds to the cart; a product already there has its line grow (to at most 10). */
-export const addToCart = async (userId: string, input: CartAddInput): Promise<CartView> => {
-  const sql = db();
-  try {
-    const added = await sql`
-      insert into cart (user_id, product_id, quantity) values (${userId}, ${input.product_id}, ${input.quantity})
-      on conflict (user_id, product_id) do update set quantity = cart.quantity + excluded.quantity
-      where cart.quantity + excluded.quantity <= ${LINE_MAX}
-      returning 1`;
-    if (added.count === 0) throw lineLimit();
-  } catch (error) {
-    // The cart's foreign keys: the product must exist, and so must the fan.
-    if (pgCode(error) === '23503') {
-      throw (error as { constraint_name?: string }).constraint_name === 'cart_user_id_fkey' ? accountGone() : notFound('No product has this id.');
+export const addToCart = (userId: string, input: CartAddInput): Promise<CartView> =>
+  changing(userId, async () => {
+    try {
+      const added = await db()`
+        insert into cart (user_id, product_id, quantity) values (${userId}, ${input.product_id}, ${input.quantity})
+        on conflict (user_id, product_id) do update set quantity = cart.quantity + excluded.quantity
+        where cart.quantity + excluded.quantity <= ${LINE_MAX}
+        returning 1`;
+      if (added.count === 0) throw lineLimit();
+    } catch (error) {
+      // The cart's foreign keys: the product must exist, and so must the fan.
+      if (pgCode(error) === '23503') {
+        throw (error as { constraint_name?: string }).constraint_name === 'cart_user_id_fkey' ? accountGone() : notFound('No product has this id.');
+      }
+      throw error;
     }
-    throw error;
-  }
-  return changed(userId);
-};
+  });
 
 /** Sets a line's quantity; 0 removes it. */
-export const updateLine = async (userId: string, productId: string, quantity: number): Promise<CartView> => {
-  const sql = db();
-  const touched =
-    quantity === 0
-      ? await sql`delete from cart where user_id = ${userId} and product_id = ${productId}`
-      : await sql`update cart set quantity = ${quantity} where user_id = ${userId} and product_id = ${productId}`;
-  if (touched.count === 0) throw noSuchLine();
-  return changed(userId);
-};
+export const updateLine = (userId: string, productId: string, quantity: number): Promise<CartView> =>
+  changing(userId, async () => {
+    const sql = db();
+    const touched =
+      quantity === 0
+        ? await sql`delete from cart where user_id = ${userId} and product_id = ${productId}`
+        : await sql`update cart set quantity = ${quantity} where user_id = ${userId} and product_id = ${productId}`;
+    if (touched.count === 0) throw noSuchLine();
+  });
 
 export const removeLine = (userId: string, productId: string): Promise<CartView> => updateLine(userId, productId, 0);

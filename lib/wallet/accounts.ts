@@ -19,17 +19,21 @@ export const SYSTEM_NAMES: Record<string, string> = {
   esim: 'PaieCashFan eSIM',
 };
 
+/** A wallet's figures as its row holds them (and migration 012's wallet_view answers them). */
+export type WalletFigures = { balance: number; currency: string; assets: BalanceView['assets'] };
+
+/** The balance as the API shows it; a fan without a wallet row yet holds nothing. */
+export const balanceView = (wallet: WalletFigures | undefined): BalanceView => ({
+  balance: wallet?.balance ?? 0,
+  currency: wallet?.currency ?? 'EUR',
+  display: display(wallet?.balance ?? 0),
+  assets: wallet?.assets ?? { collectibles: [], points: 0 },
+});
+
 export const getBalance = (userId: string): Promise<BalanceView> =>
   cached(keys.walletBalance(userId), async () => {
-    const [wallet] = await db()<{ balance: number; currency: string; assets: BalanceView['assets'] }[]>`
-      select balance, currency, assets from wallets where user_id = ${userId}`;
-    const balance = wallet?.balance ?? 0;
-    return {
-      balance,
-      currency: wallet?.currency ?? 'EUR',
-      display: display(balance),
-      assets: wallet?.assets ?? { collectibles: [], points: 0 },
-    };
+    const [wallet] = await db()<WalletFigures[]>`select balance, currency, assets from wallets where user_id = ${userId}`;
+    return balanceView(wallet);
   });
 
 type EntryRow = Omit<EntryView, 'display' | 'counterparty' | 'created_at'> & {

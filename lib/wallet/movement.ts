@@ -1,10 +1,11 @@
 import type { JSONValue, PendingQuery, Row } from 'postgres';
-import { invalidate, keys, type CacheKey } from '../cache';
+import { keys, versionsOf, writeBack, type CacheKey } from '../cache';
 import { config } from '../config';
 import { db, pgCode, retrying, type Sql } from '../db';
 import { KEY_TTL, type Claim } from '../http/idempotency';
 import { accountGone, ProblemError, refused } from '../http/problem';
 import type { Reply } from '../http/route';
+import { balanceView, type WalletFigures } from './accounts';
 
 /**
  * What a movement function of migration 003 answers: the stored outcome
@@ -37,7 +38,10 @@ type ClaimParameter = ReturnType<Sql['json']>;
  * already settled answers its stored outcome, marked replayed; the same key
  * with another request is 422. The caches of the fans whose wallets moved
  * are cleared once the statement has committed, with what else `stale`
- * names (a cart, a product list), in the same one call to Redis.
+ * names (a cart, a product list), in the same one call to Redis. The paying
+ * fan's new balance, which their app reads next, comes back from the same
+ * statement and is cached at once instead (`writeBack`): its key's version
+ * is noted before the statement, in one more call to Redis.
  *
  * `call` builds the statement from the claim as the function takes it.
  */
@@ -54,9 +58,15 @@ export const movement = async <R>(
     ttl: KEY_TTL,
     lock_timeout: String(config.lockTimeoutMs()),
   });
+  const balance = keys.walletBalance(claim.userId);
+  const [noted] = await versionsOf(balance);
   let settled: Settled<R>;
+  let wallet: WalletFigures | null;
   try {
-    [{ outcome: settled }] = (await retrying(() => call(sql, asJson))) as unknown as [{ outcome: Settled<R> }];
+    // OFFSET 0 keeps the movement a subquery run first: wallet_view then reads what it wrote.
+    [{ outcome: settled, wallet }] = (await retrying(
+      () => sql`select m.outcome, wallet_view(${claim.userId}) as wallet from (${call(sql, asJson)} offset 0) m`,
+    )) as unknown as [{ outcome: Settled<R>; wallet: WalletFigures | null }];
   } catch (error) {
     // The key is the fan's: a token whose fan no longer exists cannot claim one.
     if (pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey') {
@@ -67,8 +77,11 @@ export const movement = async <R>(
   if (settled.reused) throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
   const fresh = freshResult(settled);
   if (fresh) {
-    const wallets = (settled.fans ?? []).flatMap((id) => [keys.walletBalance(id), keys.transactions(id)]);
-    await invalidate(...wallets, ...stale(fresh));
+    const fans = settled.fans ?? [];
+    // What wallet_view read is stored only if no other write bumped the key since it was noted (lib/cache.ts).
+    const paid = fans.includes(claim.userId) ? [{ entry: balance, value: wallet === null ? undefined : balanceView(wallet), noted: noted ?? null }] : [];
+    const others = fans.filter((id) => id !== claim.userId).map(keys.walletBalance);
+    await writeBack(paid, ...others, ...fans.map(keys.transactions), ...stale(fresh));
   }
   return settled;
 };

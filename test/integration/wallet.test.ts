@@ -6,9 +6,11 @@ import { handler as requestList } from '../../functions/wallet/request-list';
 import { handler as requestPay } from '../../functions/wallet/request-pay';
 import { handler as transactions } from '../../functions/wallet/transactions';
 import { handler as balance } from '../../functions/wallet/balance';
+import { keys } from '../../lib/cache';
 import { db } from '../../lib/db';
 import { purgeExpiredKeys } from '../../lib/http/idempotency';
 import { LIMITS } from '../../lib/rate-limit';
+import { redis } from '../../lib/redis';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { balanceOf, deposit, key, send } from '../support/wallet';
@@ -84,6 +86,18 @@ describe('transfers', () => {
     const own = await invoke(transactions, { path: '/api/wallet/transactions', token: ana.token, query: { type: 'deposit' } });
     expect(own.body.items[0].counterparty).toEqual({ kind: 'platform', name: 'Card top-up' });
     expect(JSON.stringify(statement.body)).not.toContain(ana.email);
+  });
+
+  it("caches the payer's new balance as it commits; the payee's balance and both statements are dropped and read fresh", async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 5000);
+    expect(await balanceOf(bob)).toBe(0); // cached before the payment
+    expect((await send(ana, bob.id, 1250)).status).toBe(201);
+    const cache = redis()!;
+    expect(await cache.get(keys.walletBalance(ana.id).key)).toMatchObject({ balance: 3750 });
+    expect(await cache.get(keys.transactions(ana.id).key)).toBeNull();
+    expect(await cache.get(keys.walletBalance(bob.id).key)).toBeNull();
+    expect(await balanceOf(bob)).toBe(1250);
   });
 
   it('refuses self, unknown fans, over €1,000 and insufficient funds, leaving nothing behind', async () => {
@@ -230,6 +244,24 @@ describe('concurrency', () => {
     expect(answers.filter((a) => a.status === 422).every((a) => a.body.type === '/problems/insufficient-funds')).toBe(true);
     expect(ok + answers.filter((a) => a.status === 422).length).toBe(50);
     expect(await balanceOf(ana)).toBe(1000 - ok * 70);
+  });
+
+  it("the cached balance is never left behind: one fan's deposits and payments racing payments to them, 5 rounds", async () => {
+    const ana = await newFan();
+    const friends = await Promise.all(Array.from({ length: 4 }, () => newFan()));
+    await Promise.all(friends.map((f) => deposit(f, 50_000)));
+    await deposit(ana, 10_000);
+    for (let round = 0; round < 5; round++) {
+      expect(await balanceOf(ana)).toBeGreaterThan(0); // cached before each round
+      const answers = await Promise.all([
+        ...Array.from({ length: 8 }, () => deposit(ana, 100)),
+        ...Array.from({ length: 8 }, (_, i) => send(ana, friends[i % 4]!.id, 30)),
+        ...Array.from({ length: 8 }, (_, i) => send(friends[i % 4]!, ana.id, 50)),
+      ]);
+      expect(answers.every((a) => a.status === 201)).toBe(true);
+      const [wallet] = await db()<{ balance: number }[]>`select balance from wallets where user_id = ${ana.id}`;
+      expect(await balanceOf(ana), `round ${round}`).toBe(Number(wallet!.balance));
+    }
   });
 
   it('opposite transfers between the same two wallets never deadlock', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cached, invalidate, keys } from '../../lib/cache';
+import { cached, invalidate, keys, versionsOf, writeBack } from '../../lib/cache';
 import { redis, resetRedis } from '../../lib/redis';
 
 /** A key of the real table that no other test touches. */
@@ -13,6 +13,19 @@ const deferred = () => {
 };
 
 const stored = (key: string) => redis()!.get(key);
+
+/** A reader that has missed on `e` and is loading 'read before the write' until `finish()`: its fill (and answer) is `read`. */
+const slowReader = async (e: ReturnType<typeof entry>) => {
+  const loading = deferred();
+  const release = deferred();
+  const read = cached(e, async () => {
+    loading.resolve();
+    await release.promise;
+    return 'read before the write';
+  });
+  await loading.promise;
+  return { read, finish: () => (release.resolve(), read) };
+};
 
 describe('cached', () => {
   it('on a miss, loads and stores the value with its TTL', async () => {
@@ -55,12 +68,7 @@ describe('invalidate', () => {
     const a = entry();
     await cached(a, async () => 'old');
     const client = redis()!;
-    const pipeline = client.pipeline.bind(client);
-    const once = vi.spyOn(client, 'pipeline').mockImplementationOnce(() => {
-      const failing = pipeline();
-      failing.exec = () => Promise.reject(new Error('connection reset'));
-      return failing;
-    });
+    const once = vi.spyOn(client, 'eval').mockImplementationOnce(() => Promise.reject(new Error('connection reset')));
     await invalidate(a);
     expect(once).toHaveBeenCalledTimes(2);
     once.mockRestore();
@@ -69,17 +77,9 @@ describe('invalidate', () => {
 
   it('keeps a value loaded before the invalidation from being stored after it', async () => {
     const e = entry();
-    const loading = deferred();
-    const release = deferred();
-    const slow = cached(e, async () => {
-      loading.resolve();
-      await release.promise;
-      return 'read before the write';
-    });
-    await loading.promise; // the reader has missed and is loading
+    const reader = await slowReader(e);
     await invalidate(e); // the writer commits and invalidates meanwhile
-    release.resolve();
-    expect(await slow).toBe('read before the write');
+    expect(await reader.finish()).toBe('read before the write');
 
     const load = vi.fn(async () => 'read after the write');
     expect(await cached(e, load)).toBe('read after the write');
@@ -96,6 +96,47 @@ describe('invalidate', () => {
     const load = vi.fn(async () => 'newer');
     expect(await cached(e, load)).toBe('new');
     expect(load).not.toHaveBeenCalled();
+  });
+});
+
+describe('writeBack', () => {
+  it("stores a write's own value when no other write came since its note, and drops the stale keys", async () => {
+    const [mine, theirs] = [entry(), entry()];
+    await cached(mine, async () => 'old mine');
+    await cached(theirs, async () => 'old theirs');
+    const [noted] = await versionsOf(mine);
+    await writeBack([{ entry: mine, value: 'new mine', noted: noted! }], theirs);
+    const load = vi.fn(async () => 'loaded');
+    expect(await cached(mine, load)).toBe('new mine');
+    expect(load).not.toHaveBeenCalled();
+    expect(await stored(theirs.key)).toBeNull();
+    expect(await redis()!.ttl(mine.key)).toBeGreaterThan(0);
+  });
+
+  it('drops the key instead when another write bumped it between the note and the write-back', async () => {
+    const e = entry();
+    await cached(e, async () => 'before both writes');
+    const [noted] = await versionsOf(e);
+    await invalidate(e); // another write committed meanwhile: the value read may lack it
+    await writeBack([{ entry: e, value: 'may lack the other write', noted: noted! }]);
+    expect(await stored(e.key)).toBeNull();
+    expect(await cached(e, async () => 'both writes')).toBe('both writes');
+  });
+
+  it("keeps a reader's value loaded before the write from landing after it", async () => {
+    const e = entry();
+    const reader = await slowReader(e);
+    const [noted] = await versionsOf(e);
+    await writeBack([{ entry: e, value: 'written back', noted: noted! }]);
+    await reader.finish();
+    expect(await stored(e.key)).toBe('written back');
+  });
+
+  it('notes a key never written as version "", and stores on it', async () => {
+    const e = entry();
+    expect(await versionsOf(e)).toEqual(['']);
+    await writeBack([{ entry: e, value: { balance: 1 }, noted: '' }]);
+    expect(await stored(e.key)).toEqual({ balance: 1 });
   });
 });
 
@@ -122,6 +163,13 @@ describe('without a working Redis', () => {
   it('invalidate() resolves when Redis refuses connections', async () => {
     useRedis('http://127.0.0.1:1');
     await expect(invalidate(entry(), entry())).resolves.toBeUndefined();
+  });
+
+  it('versionsOf() notes nothing, and writeBack() resolves, when Redis refuses connections', async () => {
+    useRedis('http://127.0.0.1:1');
+    const e = entry();
+    expect(await versionsOf(e)).toEqual([null]);
+    await expect(writeBack([{ entry: e, value: 'new', noted: null }], entry())).resolves.toBeUndefined();
   });
 
   it('cached() just loads when no Redis is configured', async () => {
