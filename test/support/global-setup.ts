@@ -23,6 +23,6 @@ export default async function setup() {
     // EMF lines are log lines too; metrics.test.ts turns them on to read them.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
-  console.log(`tests use ${scratch.describe}`);
+  console.log(`tests run on Node ${process.version} and use ${scratch.describe}`);
   return scratch.stop;
 }
