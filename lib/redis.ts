@@ -1,7 +1,12 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { errors, Redis, type Requester } from '@upstash/redis';
 import { config } from './config';
+
+// Not an ESM import: on Node 22 building node:http's ESM facade reads every
+// export, and its WebSocket getters load undici, about 15 ms of every cold
+// start (nodejs/node#59686). The CommonJS module is the same one, unread.
+const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule('node:http');
 
 let client: Redis | null | undefined;
 
