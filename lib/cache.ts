@@ -1,3 +1,4 @@
+import type { Redis } from '@upstash/redis';
 import { logger } from './log';
 import { redis } from './redis';
 
@@ -50,25 +51,41 @@ export type CacheKey = { key: string; ttl: number };
  * the key again at once.
  *
  * A write can store what it read as it committed (the fan's new balance)
- * rather than leave the key empty for the fan's next look, by the same rule:
- * it notes the key's version before it begins (`versionsOf`), and
- * `writeBack` stores its value only if no other write has bumped the version
- * since. Any write that committed in between could be missing from the
- * value, so the key is then dropped instead.
+ * rather than leave the key empty for the fan's next look (`writeBack`),
+ * if nothing newer can be there: either it noted the key's version before
+ * it began (`versionsOf`) and no other write has bumped it since (any write
+ * that committed in between could be missing from the value, so the key is
+ * then dropped instead), or its value carries a sequence that orders the
+ * writes to that key (a wallet's newest ledger entry), kept beside the key,
+ * and it is stored only over an older one.
  */
 const versionOf = (key: string) => `${key}:v`;
+const sequenceOf = (key: string) => `${key}:s`;
 // Outlives any load between a miss and its fill by far; an expired version reads as a new one, which only costs a fill.
 const VERSION_TTL = 60 * 60;
 const FILL = `if (redis.call('get', KEYS[2]) or '') == ARGV[3] then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end return 0`;
-// KEYS: each key then its version, the first ARGV[1] of them written back; ARGV[2] the versions' TTL, then per key written back: the version noted, the value, its TTL.
-const WRITE_BACK = `for i = 1, #KEYS / 2 do
-  local key, version = KEYS[2 * i - 1], KEYS[2 * i]
-  local unchanged = i <= tonumber(ARGV[1]) and (redis.call('get', version) or '') == ARGV[3 * i]
+// KEYS: per key, the key, its version and its sequence; the first ARGV[1] are written back. ARGV[2]: the TTL of
+// versions and sequences; then per key written back: its guard ('v' a version noted, 's' a sequence), the guard, the value, its TTL.
+const WRITE_BACK = `local written = tonumber(ARGV[1])
+for i = 1, #KEYS / 3 do
+  local key, version, sequence, a = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], 4 * i - 1
+  local store, newer = false, false
+  if i <= written and ARGV[a] == 'v' then
+    store = (redis.call('get', version) or '') == ARGV[a + 1]
+  elseif i <= written then
+    store = tonumber(redis.call('get', sequence) or '-1') < tonumber(ARGV[a + 1])
+    newer = not store
+    if store then redis.call('set', sequence, ARGV[a + 1], 'EX', ARGV[2]) end
+  end
   redis.call('incr', version)
   redis.call('expire', version, ARGV[2])
-  if unchanged then redis.call('set', key, ARGV[3 * i + 1], 'EX', ARGV[3 * i + 2]) else redis.call('del', key) end
+  if store then redis.call('set', key, ARGV[a + 2], 'EX', ARGV[a + 3]) elseif not newer then redis.call('del', key) end
 end
 return 0`;
+
+// By its SHA-1 (EVALSHA, loaded by the first EVAL): every movement runs it, and the script is most of its bytes.
+const scripts = new WeakMap<Redis, ReturnType<Redis['createScript']>>();
+const writeBackScript = (client: Redis) => scripts.get(client) ?? scripts.set(client, client.createScript(WRITE_BACK)).get(client)!;
 
 const warn = (op: string, error: unknown) =>
   logger.warn('cache unavailable, serving from Postgres', { op, error: String(error) });
@@ -112,26 +129,34 @@ export const versionsOf = async (...entries: CacheKey[]): Promise<Noted[]> => {
   }
 };
 
-/** A value a write read as it committed, for a key whose version was noted before the write began. */
-export type WrittenBack = { entry: CacheKey; value: unknown; noted: Noted };
+/**
+ * A value a write read as it committed, with what shows nothing newer is
+ * cached: the key's version noted before the write began, or the value's
+ * place in the order of the key's writes.
+ */
+export type WrittenBack = { entry: CacheKey; value: unknown } & ({ noted: Noted } | { sequence: number });
 
 /**
  * After a committed write, in one call to Redis: bumps the version of every
- * key given, stores each value written back whose key's version is still the
- * one noted, and drops every other key. Tried twice; never throws (a lost
+ * key given, stores each value written back that nothing newer can be
+ * cached over (see above), and drops every other key, but for one whose
+ * sequence says a newer value was stored. Tried twice; never throws (a lost
  * call leaves the old values readable until their TTL runs out).
  */
 export const writeBack = async (values: WrittenBack[], ...stale: CacheKey[]): Promise<void> => {
   const client = redis();
   if (!client) return;
-  const stored = values.filter(({ noted, value }) => noted !== null && value !== undefined);
-  const dropped = [...values.filter((v) => !stored.includes(v)).map(({ entry }) => entry), ...stale];
-  const keys = [...stored.map(({ entry }) => entry), ...dropped];
+  const stored = values.filter((v) => v.value !== undefined && !('noted' in v && v.noted === null));
+  const keys = [...stored.map(({ entry }) => entry), ...values.filter((v) => !stored.includes(v)).map(({ entry }) => entry), ...stale];
   if (keys.length === 0) return;
-  const args = [String(stored.length), String(VERSION_TTL), ...stored.flatMap(({ entry, value, noted }) => [noted!, JSON.stringify(value), String(entry.ttl)])];
+  const args = [
+    String(stored.length),
+    String(VERSION_TTL),
+    ...stored.flatMap((v) => ['noted' in v ? ['v', v.noted!] : ['s', String(v.sequence)], JSON.stringify(v.value), String(v.entry.ttl)].flat()),
+  ];
   for (let attempt = 1; ; attempt++) {
     try {
-      await client.eval(WRITE_BACK, keys.flatMap(({ key }) => [key, versionOf(key)]), args);
+      await writeBackScript(client).exec(keys.flatMap(({ key }) => [key, versionOf(key), sequenceOf(key)]), args);
       return;
     } catch (error) {
       if (attempt < 2) continue;

@@ -19,7 +19,7 @@ export const SYSTEM_NAMES: Record<string, string> = {
   esim: 'PaieCashFan eSIM',
 };
 
-/** A wallet's figures as its row holds them (and migration 012's wallet_view answers them). */
+/** A wallet's figures as its row holds them (and migration 012's wallet_views answers them). */
 export type WalletFigures = { balance: number; currency: string; assets: BalanceView['assets'] };
 
 /** The balance as the API shows it; a fan without a wallet row yet holds nothing. */

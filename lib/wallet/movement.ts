@@ -1,5 +1,5 @@
 import type { JSONValue, PendingQuery, Row } from 'postgres';
-import { keys, versionsOf, writeBack, type CacheKey } from '../cache';
+import { keys, writeBack, type CacheKey } from '../cache';
 import { config } from '../config';
 import { db, pgCode, retrying, type Sql } from '../db';
 import { KEY_TTL, type Claim } from '../http/idempotency';
@@ -27,6 +27,9 @@ export type Refusal = { refusal: string; [figure: string]: unknown };
 /** Turns a stored refusal back into its problem; each domain names its own. */
 export type Refusals = Record<string, (facts: Refusal) => ProblemError>;
 
+/** What migration 012's wallet_views answers: by fan, their wallet and the sequence of its newest entry. */
+type Wallets = Record<string, WalletFigures & { seq: number }>;
+
 /** The claim as the movement functions take it: {user_id, key, fingerprint, ttl, lock_timeout}. */
 type ClaimParameter = ReturnType<Sql['json']>;
 
@@ -38,10 +41,9 @@ type ClaimParameter = ReturnType<Sql['json']>;
  * already settled answers its stored outcome, marked replayed; the same key
  * with another request is 422. The caches of the fans whose wallets moved
  * are cleared once the statement has committed, with what else `stale`
- * names (a cart, a product list), in the same one call to Redis. The paying
- * fan's new balance, which their app reads next, comes back from the same
- * statement and is cached at once instead (`writeBack`): its key's version
- * is noted before the statement, in one more call to Redis.
+ * names (a cart, a product list), in the same one call to Redis; but their
+ * new balances, which their apps read next, come back from the same
+ * statement and are cached at once instead (`writeBack`).
  *
  * `call` builds the statement from the claim as the function takes it.
  */
@@ -58,15 +60,13 @@ export const movement = async <R>(
     ttl: KEY_TTL,
     lock_timeout: String(config.lockTimeoutMs()),
   });
-  const balance = keys.walletBalance(claim.userId);
-  const [noted] = await versionsOf(balance);
   let settled: Settled<R>;
-  let wallet: WalletFigures | null;
+  let wallets: Wallets;
   try {
-    // OFFSET 0 keeps the movement a subquery run first: wallet_view then reads what it wrote.
-    [{ outcome: settled, wallet }] = (await retrying(
-      () => sql`select m.outcome, wallet_view(${claim.userId}) as wallet from (${call(sql, asJson)} offset 0) m`,
-    )) as unknown as [{ outcome: Settled<R>; wallet: WalletFigures | null }];
+    // OFFSET 0 keeps the movement a subquery run first: wallet_views then reads what it wrote.
+    [{ outcome: settled, wallets }] = (await retrying(
+      () => sql`select m.outcome, wallet_views(m.outcome -> 'fans') as wallets from (${call(sql, asJson)} offset 0) m`,
+    )) as unknown as [{ outcome: Settled<R>; wallets: Wallets }];
   } catch (error) {
     // The key is the fan's: a token whose fan no longer exists cannot claim one.
     if (pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey') {
@@ -78,10 +78,9 @@ export const movement = async <R>(
   const fresh = freshResult(settled);
   if (fresh) {
     const fans = settled.fans ?? [];
-    // What wallet_view read is stored only if no other write bumped the key since it was noted (lib/cache.ts).
-    const paid = fans.includes(claim.userId) ? [{ entry: balance, value: wallet === null ? undefined : balanceView(wallet), noted: noted ?? null }] : [];
-    const others = fans.filter((id) => id !== claim.userId).map(keys.walletBalance);
-    await writeBack(paid, ...others, ...fans.map(keys.transactions), ...stale(fresh));
+    // Each fan's new balance, stored unless a later movement's is already there (lib/cache.ts).
+    const balances = fans.map((id) => ({ entry: keys.walletBalance(id), value: wallets[id] && balanceView(wallets[id]), sequence: Number(wallets[id]?.seq ?? 0) }));
+    await writeBack(balances, ...fans.map(keys.transactions), ...stale(fresh));
   }
   return settled;
 };

@@ -88,15 +88,16 @@ describe('transfers', () => {
     expect(JSON.stringify(statement.body)).not.toContain(ana.email);
   });
 
-  it("caches the payer's new balance as it commits; the payee's balance and both statements are dropped and read fresh", async () => {
+  it("caches both fans' new balances as the payment commits, and drops their statements", async () => {
     const [ana, bob] = [await newFan(), await newFan()];
     await deposit(ana, 5000);
     expect(await balanceOf(bob)).toBe(0); // cached before the payment
     expect((await send(ana, bob.id, 1250)).status).toBe(201);
     const cache = redis()!;
-    expect(await cache.get(keys.walletBalance(ana.id).key)).toMatchObject({ balance: 3750 });
+    expect(await cache.get(keys.walletBalance(ana.id).key)).toMatchObject({ balance: 3750, display: '37.50' });
+    expect(await cache.get(keys.walletBalance(bob.id).key)).toMatchObject({ balance: 1250, display: '12.50' });
     expect(await cache.get(keys.transactions(ana.id).key)).toBeNull();
-    expect(await cache.get(keys.walletBalance(bob.id).key)).toBeNull();
+    expect(await cache.get(keys.transactions(bob.id).key)).toBeNull();
     expect(await balanceOf(bob)).toBe(1250);
   });
 

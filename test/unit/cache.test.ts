@@ -68,7 +68,7 @@ describe('invalidate', () => {
     const a = entry();
     await cached(a, async () => 'old');
     const client = redis()!;
-    const once = vi.spyOn(client, 'eval').mockImplementationOnce(() => Promise.reject(new Error('connection reset')));
+    const once = vi.spyOn(client, 'evalsha').mockImplementationOnce(() => Promise.reject(new Error('connection reset')));
     await invalidate(a);
     expect(once).toHaveBeenCalledTimes(2);
     once.mockRestore();
@@ -128,6 +128,25 @@ describe('writeBack', () => {
     const reader = await slowReader(e);
     const [noted] = await versionsOf(e);
     await writeBack([{ entry: e, value: 'written back', noted: noted! }]);
+    await reader.finish();
+    expect(await stored(e.key)).toBe('written back');
+  });
+
+  it('orders the values of writes that carry a sequence: an older one arriving late neither stores nor drops the newer', async () => {
+    const e = entry();
+    await cached(e, async () => 'read before both writes');
+    await writeBack([{ entry: e, value: 'second write', sequence: 12 }]);
+    expect(await stored(e.key)).toBe('second write');
+    await writeBack([{ entry: e, value: 'first write, late', sequence: 11 }]);
+    expect(await stored(e.key)).toBe('second write');
+    await writeBack([{ entry: e, value: 'third write', sequence: 13 }]);
+    expect(await stored(e.key)).toBe('third write');
+  });
+
+  it("keeps a reader's value loaded before a sequenced write from landing after it", async () => {
+    const e = entry();
+    const reader = await slowReader(e);
+    await writeBack([{ entry: e, value: 'written back', sequence: 1 }]);
     await reader.finish();
     expect(await stored(e.key)).toBe('written back');
   });
