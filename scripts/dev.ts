@@ -28,6 +28,8 @@ const main = async () => {
     token: process.env.UPSTASH_REDIS_REST_TOKEN,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     port: Number(process.env.REDIS_BRIDGE_PORT ?? 8079),
+    // Cached copies are of this database's rows: another database (a test run's, another checkout's) must not read them.
+    keyPrefix: `dev:${new URL(databaseUrl).pathname.slice(1) || 'postgres'}:`,
   });
   services.push(redis);
   const applied = await prepareDatabase(databaseUrl, true);

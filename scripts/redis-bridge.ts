@@ -109,6 +109,22 @@ const isCommand = (value: unknown): value is Command =>
  * that runs sharing one Redis, with each other or with `npm run dev`, never
  * read a value cached from another's database.
  */
+/**
+ * Deletes a namespace's keys: a bridge with a namespace of its own serves a
+ * test run or a bench, whose keys (cached values, versions, rate counters)
+ * would otherwise stay in the shared Redis until their TTLs ran out. ioredis
+ * prefixes the keys of UNLINK but not SCAN's pattern or what SCAN answers.
+ */
+const forget = async (client: Client, prefix: string) => {
+  const real = client as unknown as Redis;
+  let cursor = '0';
+  do {
+    const [next, found] = await real.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (found.length > 0) await real.unlink(...found.map((key) => key.slice(prefix.length)));
+    cursor = next;
+  } while (cursor !== '0');
+};
+
 export const startRedisBridge = async (options: { port?: number; token?: string; redisUrl?: string; keyPrefix?: string } = {}): Promise<RedisBridge> => {
   const token = options.token ?? 'local-dev-token';
   const clientName = `paiecashfan-bridge-${randomBytes(4).toString('hex')}`;
@@ -169,6 +185,7 @@ export const startRedisBridge = async (options: { port?: number; token?: string;
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      if (options.keyPrefix && backend === 'redis') await forget(client, options.keyPrefix).catch(() => {});
       // While Redis is away QUIT cannot be sent; disconnecting also stops the reconnect attempts.
       await client.quit().catch(() => client.disconnect());
     },
