@@ -23,7 +23,14 @@ type Event = { httpApi?: string | { method: string; path: string }; websocket?: 
 type Fn = { handler: string; events?: Event[]; memorySize?: number; timeout?: number; runtime?: string; architecture?: string; logRetentionInDays?: number };
 type Service = {
   service: string;
-  provider: { runtime: string; architecture: string; memorySize: number; timeout: number; logRetentionInDays: number };
+  provider: {
+    runtime: string;
+    architecture: string;
+    memorySize: number;
+    timeout: number;
+    logRetentionInDays: number;
+    httpApi: { cors: { allowedHeaders: string[]; exposedResponseHeaders: string[]; maxAge: number } };
+  };
   params: Record<string, Record<string, unknown>>;
   custom: { esbuild: { target: string; outputFileExtension?: string } };
   functions: Record<string, Fn>;
@@ -184,6 +191,18 @@ describe('the packaged deploy', () => {
       expect(p, id).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
       expect(timeouts.get(invoked(p.IntegrationUri)!)! * 1000, id).toBeLessThanOrEqual(p.TimeoutInMillis as number);
     }
+  });
+
+  it('allows each origin of the comma-separated setting at API Gateway, with the CORS headers serverless.yml lists', () => {
+    const [, api] = ofType('AWS::ApiGatewayV2::Api').find(([, r]) => r.Properties.ProtocolType === 'HTTP')!;
+    const cors = api.Properties.CorsConfiguration as Record<string, unknown>;
+    // The dev stage's setting is '*'; a deployed stage's comes from SSM as one string.
+    expect(cors.AllowOrigins).toEqual({ 'Fn::Split': [',', '*'] });
+    expect(cors).toMatchObject({
+      AllowHeaders: yml.provider.httpApi.cors.allowedHeaders,
+      ExposeHeaders: yml.provider.httpApi.cors.exposedResponseHeaders,
+      MaxAge: yml.provider.httpApi.cors.maxAge,
+    });
   });
 
   it('routes the WebSocket API: $connect, $disconnect and $default, each to its function', () => {
