@@ -106,6 +106,21 @@ export const tx = <T>(fn: (sql: Tx) => Promise<T>): Promise<T> =>
     return result;
   });
 
+/**
+ * A one-row subquery that sets the timeouts for the transaction of the
+ * statement it is joined into (`from ${localTimeouts(sql)}`). Behind a
+ * transaction pooler a statement outside `tx` has no session settings to
+ * rely on, and would wait on a lock for as long as the lock is held: this
+ * runs first (its one row feeds the statement; OFFSET 0 keeps it a subquery
+ * of its own), so a lock waited on past the timeout fails as it does on a
+ * direct connection. There, the connection's settings already apply.
+ */
+export const localTimeouts = (sql: Sql) => {
+  if (!config.dbBehindPooler()) return sql`(select) as settings`;
+  const t = timeouts();
+  return sql`(select set_config('statement_timeout', ${String(t.statement_timeout)}, true), set_config('lock_timeout', ${String(t.lock_timeout)}, true) offset 0) as settings`;
+};
+
 /** Behind a transaction pooler the server connection is shared: settings last one transaction. */
 const setLocalTimeouts = (sql: Tx) => {
   const t = timeouts();

@@ -1,4 +1,4 @@
-import { db } from '../db';
+import { db, localTimeouts } from '../db';
 import { ProblemError } from '../http/problem';
 import { count } from '../metrics';
 import { readCode } from './codes';
@@ -22,8 +22,10 @@ export const checkIn = async (stewardId: string, input: CheckInInput): Promise<C
 const scan = async (stewardId: string, input: CheckInInput): Promise<CheckInView> => {
   const read = await readCode(input.code);
   const claims = read.ok ? read.claims : undefined;
-  const [{ outcome }] = (await db()`
-    select ticket_check_in(${stewardId}, ${input.event_id}, ${claims?.t ?? null}::uuid, ${claims?.h ?? null}::uuid) as outcome`) as unknown as [
+  const sql = db();
+  const [{ outcome }] = (await sql`
+    select ticket_check_in(${stewardId}, ${input.event_id}, ${claims?.t ?? null}::uuid, ${claims?.h ?? null}::uuid) as outcome
+    from ${localTimeouts(sql)}`) as unknown as [
     { outcome: CheckInView | { result: 'forbidden' } },
   ];
   if (outcome.result === 'forbidden') throw notSteward();

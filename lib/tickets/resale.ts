@@ -1,5 +1,5 @@
 import type { PendingQuery, Row } from 'postgres';
-import { db } from '../db';
+import { db, localTimeouts } from '../db';
 import type { Claim } from '../http/idempotency';
 import { conflict, notFound } from '../http/problem';
 import type { Reply } from '../http/route';
@@ -37,7 +37,10 @@ const toOfferView = ({ offer, ticket, event }: { offer: OfferRow; ticket: Pick<T
 export const offer = async (sellerId: string, ticketId: string, input: OfferInput): Promise<Reply> => {
   let settled: Settled<OfferFacts>;
   try {
-    [{ outcome: settled }] = (await db()`select ticket_resale_offer(${sellerId}, ${ticketId}, ${input.price}) as outcome`) as unknown as [{ outcome: Settled<OfferFacts> }];
+    const sql = db();
+    [{ outcome: settled }] = (await sql`select ticket_resale_offer(${sellerId}, ${ticketId}, ${input.price}) as outcome from ${localTimeouts(sql)}`) as unknown as [
+      { outcome: Settled<OfferFacts> },
+    ];
   } catch (error) {
     throw conflictOf(error);
   }
@@ -101,7 +104,9 @@ export const buy = async (claim: Claim, offerId: string): Promise<Reply> => {
  */
 export const withdraw = async (sellerId: string, offerId: string): Promise<OfferView> => {
   const sql = db();
-  await sql`update resale_offers set status = 'withdrawn', settled_at = now() where id = ${offerId} and seller_id = ${sellerId} and status = 'listed'`;
+  await sql`
+    update resale_offers set status = 'withdrawn', settled_at = now() from ${localTimeouts(sql)}
+    where id = ${offerId} and seller_id = ${sellerId} and status = 'listed'`;
   const [row] = await selectOffers(sql`o.id = ${offerId} and o.seller_id = ${sellerId}`);
   if (!row) throw notFound('No resale offer of yours has this id.');
   if (row.status === 'sold') throw conflict('offer-sold', 'This offer was already sold: the ticket is no longer yours.');

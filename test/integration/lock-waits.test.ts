@@ -5,8 +5,13 @@
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeDb, db } from '../../lib/db';
+import { handler as ticketCode } from '../../functions/tickets/code';
+import { handler as resaleOffer } from '../../functions/tickets/resale-offer';
+import { handler as resaleWithdraw } from '../../functions/tickets/resale-withdraw';
 import { shardOf } from '../../lib/wallet/ledger';
 import { newFan, type Fan } from '../support/fans';
+import { invoke } from '../support/http';
+import { buy, newEvent, scan, steward } from '../support/tickets';
 import { deposit, key, send } from '../support/wallet';
 
 /** Runs the tests with a fresh pool under these settings (and a short lock timeout). */
@@ -75,6 +80,30 @@ const lockWaits = () => {
     const retried = await send(ana, bob.id, 100, k);
     expect(retried.status).toBe(201);
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('a gate scan, a resale listing and a withdrawal kept waiting on a held ticket or offer answer 429, and change nothing', async () => {
+    const fan = await newFan();
+    await deposit(fan, 5000);
+    const event = await newEvent(10, 2000);
+    const ticket = (await buy(fan, event)).body.tickets[0].id as string;
+    const { code } = (await invoke(ticketCode, { path: `/api/tickets/${ticket}/qr`, token: fan.token, params: { id: ticket } })).body;
+    const gate = await steward('OGC_NICE');
+    const list = () => invoke(resaleOffer, { path: `/api/tickets/${ticket}/resale`, token: fan.token, params: { id: ticket }, body: { price: 1500 } });
+    const holdTicket = (sql: postgres.TransactionSql) => sql`select 1 from tickets where id = ${ticket} for update`;
+
+    const scanned = await whileHeld(holdTicket, () => scan(gate.token, code, event));
+    expect(scanned.status).toBe(429);
+    const listed = await whileHeld(holdTicket, list);
+    expect(listed.status).toBe(429);
+    const offer = (await list()).body.id as string;
+    const withdraw = () => invoke(resaleWithdraw, { path: `/api/tickets/resale/${offer}`, method: 'DELETE', token: fan.token, params: { id: offer } });
+    const withdrawn = await whileHeld((sql) => sql`select 1 from resale_offers where id = ${offer} for update`, withdraw);
+    expect(withdrawn.status).toBe(429);
+
+    // Each, once nothing holds the rows, goes through: nothing was half-done.
+    expect((await withdraw()).body.status).toBe('withdrawn');
+    expect((await scan(gate.token, code, event)).body.result).toBe('admitted');
   });
 
   it("a deposit does not queue behind another fan's deposit on another platform shard", async () => {
