@@ -76,14 +76,14 @@ const verifyWithAny = async (token: string, [key, ...others]: Promise<webcrypto.
 /**
  * Accepts only our own HS256 tokens: the algorithm is pinned (so `alg: none`
  * and keys of other kinds are refused), and issuer, audience and expiry are
- * required.
+ * required. Answers the fan and until when the token holds.
  */
-export const verifyAccessToken = async (token: string): Promise<AuthUser> => {
+export const readAccessToken = async (token: string): Promise<{ user: AuthUser; expiresAt: Date }> => {
   const keys = verifyingKeys();
   try {
     const payload = await verifyWithAny(token, keys);
     if (!isUuid(payload.sub)) throw unauthorized('The access token is invalid.');
-    return { id: payload.sub };
+    return { user: { id: payload.sub }, expiresAt: new Date(payload.exp! * 1000) };
   } catch (error) {
     if (error instanceof errors.JOSEError) {
       throw unauthorized(error instanceof errors.JWTExpired ? 'The access token has expired.' : 'The access token is invalid.');
@@ -91,6 +91,8 @@ export const verifyAccessToken = async (token: string): Promise<AuthUser> => {
     throw error;
   }
 };
+
+export const verifyAccessToken = async (token: string): Promise<AuthUser> => (await readAccessToken(token)).user;
 
 /** Refresh tokens are opaque; only their SHA-256 is stored. */
 export const newRefreshToken = (): { token: string; hash: Buffer } => {

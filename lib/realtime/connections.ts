@@ -1,4 +1,4 @@
-import { verifyAccessToken } from '../auth/tokens';
+import { readAccessToken } from '../auth/tokens';
 import { db, pgCode } from '../db';
 import { accountGone, unauthorized } from '../http/problem';
 
@@ -8,18 +8,35 @@ export type Connection = { id: string; endpoint: string };
 /**
  * A browser cannot set headers on a WebSocket handshake, so the access token
  * comes as `?token=`; without a valid one the connection is refused (401)
- * and nothing is stored.
+ * and nothing is stored. The connection is trusted until the token expires
+ * (migration 013), unless renewed (`renewConnection`).
  */
 export const openConnection = async (connection: Connection, token: string | undefined): Promise<void> => {
   if (!token) throw unauthorized();
-  const user = await verifyAccessToken(token);
+  const { user, expiresAt } = await readAccessToken(token);
   try {
-    await db()`insert into ws_connections (connection_id, user_id, endpoint) values (${connection.id}, ${user.id}, ${connection.endpoint})`;
+    await db()`
+      insert into ws_connections (connection_id, user_id, endpoint, expires_at)
+      values (${connection.id}, ${user.id}, ${connection.endpoint}, ${expiresAt})`;
   } catch (error) {
     // A token still valid for an account deleted since.
     if (pgCode(error) === '23503') throw accountGone();
     throw error;
   }
+};
+
+/**
+ * Trusts the connection until a newer access token of the same fan expires,
+ * as the client refreshes its tokens; the fan's new expiry, or 401 for an
+ * invalid token, another fan's, or a connection no longer known.
+ */
+export const renewConnection = async (connectionId: string, token: string): Promise<Date> => {
+  const { user, expiresAt } = await readAccessToken(token);
+  const renewed = await db()`
+    update ws_connections set expires_at = greatest(expires_at, ${expiresAt})
+    where connection_id = ${connectionId} and user_id = ${user.id}`;
+  if (renewed.count === 0) throw unauthorized('This token is not of the fan who opened this connection.');
+  return expiresAt;
 };
 
 /** On $disconnect, and when a push finds the connection gone. */

@@ -7,7 +7,7 @@ import { closeConnection } from './connections';
 /** A frame pushed to fans' open connections: `message`, `read`, `notification`, … */
 export type RealtimeEvent = { type: string; [key: string]: unknown };
 
-type Target = { connection_id: string; endpoint: string };
+type Target = { connection_id: string; endpoint: string; live: boolean };
 
 // API Gateway's endpoints are https. A plain-http one is serverless-offline's
 // WebSocket port, which checks no signature, and its handlers have no AWS
@@ -39,15 +39,23 @@ const clientFor = async (endpoint: string): Promise<ApiGatewayManagementApiClien
 
 const statusOf = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
-const post = async ({ connection_id, endpoint }: Target, data: string): Promise<void> => {
-  const { PostToConnectionCommand } = await sdk();
+/**
+ * Posts to a connection still trusted; one whose token has expired unrenewed
+ * is closed instead (its client opens a new one with a fresh token).
+ */
+const post = async ({ connection_id, endpoint, live }: Target, data: string): Promise<void> => {
+  const { PostToConnectionCommand, DeleteConnectionCommand } = await sdk();
+  let forget = !live;
   try {
-    await (await clientFor(endpoint)).send(new PostToConnectionCommand({ ConnectionId: connection_id, Data: data }));
+    const client = await clientFor(endpoint);
+    if (live) await client.send(new PostToConnectionCommand({ ConnectionId: connection_id, Data: data }));
+    else await client.send(new DeleteConnectionCommand({ ConnectionId: connection_id }));
   } catch (error) {
     // The fan went away without a $disconnect reaching us (a network dropped, a dev server stopped).
     if (statusOf(error) !== 410) throw error;
-    await closeConnection(connection_id);
+    forget = true;
   }
+  if (forget) await closeConnection(connection_id);
 };
 
 /**
@@ -58,7 +66,7 @@ const post = async ({ connection_id, endpoint }: Target, data: string): Promise<
 const push = async (event: RealtimeEvent, which: (sql: Sql) => PendingQuery<Row[]>): Promise<void> => {
   try {
     const sql = db();
-    const targets = await sql<Target[]>`select connection_id, endpoint from ws_connections where ${which(sql)}`;
+    const targets = await sql<Target[]>`select connection_id, endpoint, expires_at > now() as live from ws_connections where ${which(sql)}`;
     const data = JSON.stringify(event);
     const outcomes = await Promise.allSettled(targets.map((target) => post(target, data)));
     outcomes.forEach((outcome, i) => {

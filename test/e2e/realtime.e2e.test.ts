@@ -156,4 +156,24 @@ describe('the WebSocket API over serverless offline', () => {
     socket.close();
     expect(await eventually(async () => (await connectionsOf(eve.id)) === 0, 10_000)).toBe(true);
   });
+
+  it('renews a connection with a fresh token sent up the socket, and closes one past its token at the next push', async () => {
+    dumpOnFailure();
+    const [ana, eve] = await Promise.all([fan('Ana'), fan('Eve')]);
+    const lapsed = await open(eve.token);
+    await db()`update ws_connections set expires_at = now() - interval '1 second' where user_id = ${eve.id}`;
+    const kept = await open(eve.token);
+    kept.socket.send(JSON.stringify({ action: 'renew', token: eve.token }));
+    expect(await kept.next((f) => f.type === 'renewed', 5000)).toMatchObject({ type: 'renewed', expires_at: expect.any(String) });
+    const closing = new Promise<number>((resolve) => lapsed.socket.once('close', resolve));
+
+    const conversation = await call('POST', '/api/social/conversations', ana.token, { participants: [eve.id] });
+    const text = `Dima Monaco ! ${randomBytes(3).toString('hex')}`;
+    const delivered = kept.next((f) => f.type === 'message' && f.message?.message === text, 5000);
+    expect((await call('POST', `/api/social/conversations/${conversation.body.id}/messages`, ana.token, { message: text })).status).toBe(201);
+    await delivered;
+    await closing;
+    await expect(lapsed.next((f) => f.type === 'message', 100)).rejects.toThrow('no such frame');
+    expect(await connectionsOf(eve.id)).toBe(1);
+  });
 });

@@ -1,9 +1,9 @@
 /**
  * Real time in process: the WebSocket routes' handlers with the events API
  * Gateway (and serverless-offline) send them, and pushes to a small HTTP
- * server standing in for the management API (`POST /@connections/{id}`),
- * which answers by the connection id's prefix: `alive-` 200, `gone-` 410,
- * `broken-` 500.
+ * server standing in for the management API (`POST /@connections/{id}`,
+ * and `DELETE` to close one), which answers by the connection id's prefix:
+ * `alive-` 200, `gone-` 410, `broken-` 500.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -30,8 +30,9 @@ import { invoke } from '../support/http';
 import { buy, newEvent } from '../support/tickets';
 import { deposit, key } from '../support/wallet';
 
-/** What the stand-in management API received, by connection id. */
+/** What the stand-in management API received, by connection id, and the connections it was asked to close. */
 const received = new Map<string, unknown[]>();
+const closed = new Set<string>();
 let server: Server;
 let endpoint: string;
 
@@ -41,6 +42,11 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const id = decodeURIComponent(/^\/@connections\/([^/?]+)$/.exec(req.url ?? '')?.[1] ?? '');
+      if (req.method === 'DELETE' && id.startsWith('alive-')) {
+        closed.add(id);
+        res.writeHead(204).end();
+        return;
+      }
       if (req.method !== 'POST' || !id.startsWith('alive-')) {
         res.writeHead(id.startsWith('gone-') ? 410 : 500).end();
         return;
@@ -94,6 +100,11 @@ const openOffline = async (fan: Fan, label = 'alive') => {
 const connectionRow = async (id: string) =>
   (await db()<{ user_id: string; endpoint: string }[]>`select user_id, endpoint from ws_connections where connection_id = ${id}`)[0];
 
+const expiryOf = async (id: string) => (await db()<{ expires_at: Date }[]>`select expires_at from ws_connections where connection_id = ${id}`)[0]?.expires_at;
+
+/** The expiry an access token carries. */
+const expOf = (token: string) => new Date((JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000);
+
 describe('$connect', () => {
   it('refuses a missing, malformed, foreign or expired token with 401, and stores nothing', async () => {
     const fan = await newFan();
@@ -122,6 +133,39 @@ describe('$connect', () => {
     expect(await connectionRow(deployed)).toEqual({ user_id: fan.id, endpoint: `https://${DEPLOYED.domainName}/${DEPLOYED.stage}` });
     const offline = await openOffline(fan);
     expect(await connectionRow(offline)).toEqual({ user_id: fan.id, endpoint });
+    // Trusted for as long as the token it was opened with.
+    expect(await expiryOf(deployed)).toEqual(expOf(fan.token));
+  });
+});
+
+describe('a connection past its token', () => {
+  it("is closed, not pushed to, once its token has expired unrenewed; the fan's other connection still gets the push", async () => {
+    const fan = await newFan();
+    const [expired, renewed] = [await openOffline(fan), await openOffline(fan)];
+    await db()`update ws_connections set expires_at = now() - interval '1 second' where connection_id = ${expired}`;
+    await pushTo([fan.id], { type: 'read' });
+    expect(received.get(expired)).toBeUndefined();
+    expect(closed.has(expired)).toBe(true);
+    expect(await connectionRow(expired)).toBeUndefined();
+    expect(received.get(renewed)).toEqual([{ type: 'read' }]);
+    expect(closed.has(renewed)).toBe(false);
+  });
+
+  it("is renewed by a fresh token of the same fan sent up the socket, and by no other fan's", async () => {
+    const [fan, eve] = await Promise.all([newFan(), newFan()]);
+    const id = await openOffline(fan);
+    await db()`update ws_connections set expires_at = now() + interval '1 minute' where connection_id = ${id}`;
+    const send = (body: unknown) => frame(socketEvent('$default', id, { body: JSON.stringify(body) }), context());
+
+    const fresh = await signAccessToken(fan.id);
+    expect(await send({ action: 'renew', token: fresh })).toEqual({ statusCode: 200 });
+    expect(await expiryOf(id)).toEqual(expOf(fresh));
+    for (const token of [eve.token, 'not-a-jwt', `${fresh}x`]) expect(await send({ action: 'renew', token })).toEqual({ statusCode: 200 });
+    expect(await expiryOf(id)).toEqual(expOf(fresh));
+    expect(received.get(id)).toEqual([
+      { type: 'renewed', expires_at: expOf(fresh).toISOString() },
+      ...Array.from({ length: 3 }, () => ({ type: 'error', error: 'unauthorized', detail: expect.any(String) })),
+    ]);
   });
 });
 
