@@ -1,5 +1,5 @@
-import { publicApi } from '../../lib/http/api';
+import { api } from '../../lib/http/api';
 import { getProduct as get } from '../../lib/shop/products';
 import { getProduct } from '../../lib/shop/routes';
 
-export const handler = publicApi(getProduct, async ({ params }) => ({ status: 200, body: await get(params.id) }));
+export const handler = api(getProduct, async ({ params }) => ({ status: 200, body: await get(params.id) }));

@@ -1,5 +1,5 @@
-import { publicApi } from '../../lib/http/api';
+import { api } from '../../lib/http/api';
 import { getEvent as get } from '../../lib/tickets/events';
 import { getEvent } from '../../lib/tickets/routes';
 
-export const handler = publicApi(getEvent, async ({ params }) => ({ status: 200, body: await get(params.id) }));
+export const handler = api(getEvent, async ({ params }) => ({ status: 200, body: await get(params.id) }));

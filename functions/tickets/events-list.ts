@@ -1,5 +1,5 @@
-import { publicApi } from '../../lib/http/api';
+import { api } from '../../lib/http/api';
 import { listEvents as list } from '../../lib/tickets/events';
 import { listEvents } from '../../lib/tickets/routes';
 
-export const handler = publicApi(listEvents, async ({ query }) => ({ status: 200, body: await list(query) }));
+export const handler = api(listEvents, async ({ query }) => ({ status: 200, body: await list(query) }));

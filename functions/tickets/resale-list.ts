@@ -1,5 +1,5 @@
-import { publicApi } from '../../lib/http/api';
+import { api } from '../../lib/http/api';
 import { listOffers } from '../../lib/tickets/resale';
 import { listResale } from '../../lib/tickets/routes';
 
-export const handler = publicApi(listResale, async ({ query }) => ({ status: 200, body: await listOffers(query) }));
+export const handler = api(listResale, async ({ query }) => ({ status: 200, body: await listOffers(query) }));

@@ -9,7 +9,7 @@ export const listPlans = /* @__PURE__ */ route({
   path: '/api/esim/plans',
   summary: 'Travel data plans; `?region=Europe` or `?country=GB` filter them',
   tags,
-  auth: 'none',
+  auth: 'lenient',
   query: PlansQuery,
   responses: { 200: { description: 'The plans', schema: PlanList } },
 });

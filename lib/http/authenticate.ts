@@ -1,11 +1,11 @@
 import { verifyAccessToken } from '../auth/tokens';
-import { unauthorized } from './problem';
+import { ProblemError, unauthorized } from './problem';
 import type { Auth } from './route';
 import { header, type Middleware } from './types';
 
 const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
 
-/** Sets `state.user` from a Bearer access token; a bad token is always 401. */
+/** Sets `state.user` from a Bearer access token; a bad token is 401, but where the route is `lenient` (see `Auth`). */
 export const authenticate = (mode: Auth): Middleware => ({
   before: async (request) => {
     if (mode === 'none') return;
@@ -15,7 +15,11 @@ export const authenticate = (mode: Auth): Middleware => ({
       return;
     }
     const token = BEARER.exec(value)?.[1];
+    if (!token && mode === 'lenient') return;
     if (!token) throw unauthorized('Send the access token as "Authorization: Bearer <token>".');
-    request.context.http.user = await verifyAccessToken(token);
+    request.context.http.user = await verifyAccessToken(token).catch((error: unknown) => {
+      if (mode === 'lenient' && error instanceof ProblemError) return undefined;
+      throw error;
+    });
   },
 });

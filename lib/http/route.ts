@@ -6,7 +6,14 @@ import type { Claim } from './idempotency';
 type ObjectSchema = $ZodType<unknown, Record<string, unknown>>;
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-export type Auth = 'none' | 'optional' | 'required';
+/**
+ * What a route does with an access token: `required`, `optional` (a bad one
+ * is still 401), `lenient` (a valid one names the fan, whose rate limit the
+ * request then counts against rather than its address's; a missing or bad
+ * one is ignored: the catalogue anyone may read, which a stadium's fans reach
+ * through a few carrier addresses), or `none` (never read).
+ */
+export type Auth = 'none' | 'lenient' | 'optional' | 'required';
 
 /**
  * One endpoint: its place, its schemas and its answers. Handlers are built

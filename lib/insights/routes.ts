@@ -29,6 +29,6 @@ export const getStats = /* @__PURE__ */ route({
   path: '/api/stats',
   summary: 'Platform figures: fans, clubs, tickets sold, orders, eSIMs and the money moved; up to a minute old',
   tags: ['platform'],
-  auth: 'none',
+  auth: 'lenient',
   responses: { 200: { description: 'The figures', schema: Stats } },
 });

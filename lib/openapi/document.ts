@@ -12,7 +12,7 @@ const problem = (description: string) => ({ description, ...json(ProblemSchema, 
 const commonErrors = (r: Route) => ({
   // Every endpoint refuses a query or body it does not take.
   400: problem('Invalid input; `errors` lists each field'),
-  ...(r.auth !== 'none' || r.idempotent ? { 401: problem('Missing, invalid or expired access token') } : {}),
+  ...(r.auth === 'optional' || r.auth === 'required' || r.idempotent ? { 401: problem('Missing, invalid or expired access token') } : {}),
   // Checked on any body, before an endpoint that takes none says so.
   413: problem('Body over 64 KiB'),
   415: problem('Body is not JSON'),
@@ -31,7 +31,7 @@ const operation = (r: Route): ZodOpenApiOperationObject => ({
   operationId: r.operationId,
   summary: r.summary,
   tags: [...r.tags],
-  security: r.auth === 'required' || r.idempotent ? [{ bearer: [] }] : r.auth === 'optional' ? [{ bearer: [] }, {}] : [],
+  security: r.auth === 'required' || r.idempotent ? [{ bearer: [] }] : r.auth === 'optional' || r.auth === 'lenient' ? [{ bearer: [] }, {}] : [],
   ...(r.query || r.params ? { requestParams: { ...(r.query ? { query: r.query } : {}), ...(r.params ? { path: r.params } : {}) } } : {}),
   ...(r.idempotent
     ? {

@@ -12,7 +12,7 @@ export const listProducts = /* @__PURE__ */ route({
   path: '/api/shop/products',
   summary: "Club merchandise, by id; `?club=AS_MONACO&category=jerseys` filter it",
   tags,
-  auth: 'none',
+  auth: 'lenient',
   query: ProductsQuery,
   responses: { 200: { description: 'A page of products', schema: ProductPage } },
 });
@@ -23,7 +23,7 @@ export const getProduct = /* @__PURE__ */ route({
   path: '/api/shop/products/{id}',
   summary: 'One product, with its stock',
   tags,
-  auth: 'none',
+  auth: 'lenient',
   params: ProductParams,
   responses: { 200: { description: 'The product', schema: Product }, 404: { description: 'No such product' } },
 });

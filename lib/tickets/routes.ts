@@ -12,7 +12,7 @@ export const listEvents = /* @__PURE__ */ route({
   path: '/api/tickets/events',
   summary: 'Upcoming matches by date; `?club&competition&from` filter them',
   tags,
-  auth: 'none',
+  auth: 'lenient',
   query: EventsQuery,
   responses: { 200: { description: 'A page of events, with their seats left', schema: EventPage } },
 });
@@ -23,7 +23,7 @@ export const getEvent = /* @__PURE__ */ route({
   path: '/api/tickets/events/{id}',
   summary: 'One match, with its seat categories and the seats left in each',
   tags,
-  auth: 'none',
+  auth: 'lenient',
   params: EventParams,
   responses: { 200: { description: 'The event', schema: EventDetail }, 404: { description: 'No such event' } },
 });
@@ -151,7 +151,7 @@ export const listResale = /* @__PURE__ */ route({
   path: '/api/tickets/resale',
   summary: 'Open resale offers for a match, cheapest first',
   tags,
-  auth: 'none',
+  auth: 'lenient',
   query: OffersQuery,
   responses: { 200: { description: 'A page of offers', schema: OfferPage } },
 });

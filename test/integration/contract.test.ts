@@ -56,7 +56,7 @@ describe('serverless.yml and the document', () => {
   it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: documents its auth, parameters, body and problems', (_, r) => {
     const op = document.paths![r.path]![r.method.toLowerCase() as 'get'] as Operation;
     const needsToken = r.auth === 'required' || r.idempotent === true;
-    expect(op.security).toEqual(needsToken ? [{ bearer: [] }] : r.auth === 'optional' ? [{ bearer: [] }, {}] : []);
+    expect(op.security).toEqual(needsToken ? [{ bearer: [] }] : r.auth === 'optional' || r.auth === 'lenient' ? [{ bearer: [] }, {}] : []);
     const parameters = op.parameters ?? [];
     for (const [, name] of r.path.matchAll(/\{(\w+)\}/g)) expect(parameters, `path parameter ${name}`).toContainEqual(expect.objectContaining({ in: 'path', name, required: true }));
     const key = parameters.find((p) => p.in === 'header' && p.name === 'Idempotency-Key');

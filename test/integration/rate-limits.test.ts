@@ -8,6 +8,7 @@ import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as register } from '../../functions/auth/register';
 import { handler as usageWebhook } from '../../functions/esim/webhook-usage';
+import { handler as products } from '../../functions/shop/products-list';
 import { handler as balance } from '../../functions/wallet/balance';
 import { handler as deposit } from '../../functions/wallet/deposit';
 import { handler as requestCreate } from '../../functions/wallet/request-create';
@@ -123,6 +124,27 @@ describe('past the limit', () => {
     const mine = await invoke(requestCreate, { path: '/api/wallet/requests', token: fan.token, body: {}, ip });
     expect(mine.status).toBe(400);
     expect(quota(mine).remaining).toBe(59);
+  });
+});
+
+describe('catalogue reads from one address (a stadium behind a carrier)', () => {
+  it('count per fan when the app sends a valid token, else per address; a bad token is ignored, not refused', async () => {
+    const READS = LIMITS.reads.tokens;
+    const [ana, bob] = [await newFan(), await newFan()];
+    const ip = randomIp();
+    const browse = (token?: string) => invoke(products, { path: '/api/shop/products', query: { club: 'AS_MONACO' }, token, ip });
+    const first = await browse(ana.token);
+    expect(first.status).toBe(200);
+    expect(quota(first)).toEqual({ limit: READS, remaining: READS - 1, reset: RESET });
+    // Another fan on the same address has the whole of theirs; the address's own budget is untouched.
+    expect(quota(await browse(bob.token)).remaining).toBe(READS - 1);
+    expect(quota(await browse()).remaining).toBe(READS - 1);
+    for (const token of ['not-a-jwt', `${ana.token}x`]) {
+      const res = await browse(token);
+      expect(res.status).toBe(200);
+      expect(quota(res).remaining).toBe(READS - (token === 'not-a-jwt' ? 2 : 3));
+    }
+    expect(quota(await browse(ana.token)).remaining).toBe(READS - 2);
   });
 });
 
