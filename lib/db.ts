@@ -115,17 +115,17 @@ export const tx = <T>(fn: (sql: Tx) => Promise<T>): Promise<T> =>
  * of its own), so a lock waited on past the timeout fails as it does on a
  * direct connection. There, the connection's settings already apply.
  */
-export const localTimeouts = (sql: Sql) => {
-  if (!config.dbBehindPooler()) return sql`(select) as settings`;
-  const t = timeouts();
-  return sql`(select set_config('statement_timeout', ${String(t.statement_timeout)}, true), set_config('lock_timeout', ${String(t.lock_timeout)}, true) offset 0) as settings`;
-};
+export const localTimeouts = (sql: Sql) =>
+  config.dbBehindPooler() ? sql`(select ${timeoutSettings(sql)} offset 0) as settings` : sql`(select) as settings`;
 
 /** Behind a transaction pooler the server connection is shared: settings last one transaction. */
-const setLocalTimeouts = (sql: Tx) => {
+const setLocalTimeouts = (sql: Tx) => sql`select ${timeoutSettings(sql)}`;
+
+/** The connection's timeouts, set for the current transaction only. */
+const timeoutSettings = (sql: Sql | Tx) => {
   const t = timeouts();
   return sql`
-    select set_config('statement_timeout', ${String(t.statement_timeout)}, true),
-           set_config('lock_timeout', ${String(t.lock_timeout)}, true),
-           set_config('idle_in_transaction_session_timeout', ${String(t.idle_in_transaction_session_timeout)}, true)`;
+    set_config('statement_timeout', ${String(t.statement_timeout)}, true),
+    set_config('lock_timeout', ${String(t.lock_timeout)}, true),
+    set_config('idle_in_transaction_session_timeout', ${String(t.idle_in_transaction_session_timeout)}, true)`;
 };
