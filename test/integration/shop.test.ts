@@ -15,7 +15,9 @@ import { handler as listOrders } from '../../functions/shop/orders-list';
 import { handler as getProduct } from '../../functions/shop/product-get';
 import { handler as listProducts } from '../../functions/shop/products-list';
 import { handler as balance } from '../../functions/wallet/balance';
+import { keys } from '../../lib/cache';
 import { db } from '../../lib/db';
+import { redis } from '../../lib/redis';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { balanceOf, deposit, key } from '../support/wallet';
@@ -73,6 +75,8 @@ describe('cart', () => {
     expect((await cart(bob)).body).toEqual({ items: [], total: 0, currency: 'EUR', display: '0.00' });
     const set = await invoke(updateCartLine, { method: 'PATCH', path: `/api/shop/cart/${product}`, token: ana.token, params: { product_id: product }, body: { quantity: 7 } });
     expect(set.body.total).toBe(7 * 1250);
+    // The cart a change answers is cached for the fan's next look.
+    expect(await redis()!.get(keys.cart(ana.id).key)).toEqual(set.body);
     expect((await cart(ana)).body.total).toBe(7 * 1250);
     const zero = await invoke(updateCartLine, { method: 'PATCH', path: `/api/shop/cart/${product}`, token: ana.token, params: { product_id: product }, body: { quantity: 0 } });
     expect(zero.body.items).toEqual([]);
