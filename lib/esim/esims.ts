@@ -1,8 +1,7 @@
 import { cached, keys } from '../cache';
 import { db } from '../db';
-import type { Claim } from '../http/idempotency';
 import { notFound } from '../http/problem';
-import type { Reply } from '../http/route';
+import type { Claim, Reply } from '../http/route';
 import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
 import { count } from '../metrics';

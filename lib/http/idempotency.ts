@@ -1,17 +1,7 @@
 import { createHash } from 'node:crypto';
 import { db } from '../db';
 import { badRequest } from './problem';
-
-/**
- * A request's claim on its Idempotency-Key: who sent it, the key, and the
- * fingerprint of the request, so the same key with another request is
- * told apart from a retry. The key is claimed, and the outcome stored, by
- * the movement itself, in its one transaction (`lib/wallet/movement.ts`).
- */
-export type Claim = { userId: string; key: string; fingerprint: string };
-
-/** How long a key is remembered (and so cannot be reused). */
-export const KEY_TTL = '24 hours';
+import { KEY_TTL } from './route';
 
 export const checkKey = (key: string | undefined): string => {
   if (key === undefined) throw badRequest('This request moves money or stock: send an Idempotency-Key header.', [

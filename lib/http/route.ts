@@ -1,6 +1,17 @@
 import type { $ZodType, output } from 'zod/v4/core';
 import type { LimitClass } from '../rate-limit';
-import type { Claim } from './idempotency';
+
+/**
+ * A request's claim on its Idempotency-Key: who sent it, the key, and the
+ * fingerprint of the request, so the same key with another request is
+ * told apart from a retry. The stack checks the key and computes the
+ * fingerprint (./idempotency); the movement itself claims the key and
+ * stores the outcome, in its one transaction (`lib/wallet/movement.ts`).
+ */
+export type Claim = { userId: string; key: string; fingerprint: string };
+
+/** How long a key is remembered (and so cannot be reused). */
+export const KEY_TTL = '24 hours';
 
 /** Query strings and path parameters arrive as flat string maps. */
 type ObjectSchema = $ZodType<unknown, Record<string, unknown>>;

@@ -1,7 +1,6 @@
 import { keys } from '../cache';
 import { db } from '../db';
-import type { Claim } from '../http/idempotency';
-import type { Reply } from '../http/route';
+import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
 import { recommendationsKey } from '../recommendations/keys';

@@ -1,5 +1,4 @@
-import type { Claim } from '../http/idempotency';
-import type { Reply } from '../http/route';
+import type { Claim, Reply } from '../http/route';
 import { pushNotification } from '../notifications/notifications';
 import { recommendationsKey } from '../recommendations/keys';
 import { fanRef } from '../wallet/accounts';

@@ -1,8 +1,7 @@
 import type { PendingQuery, Row } from 'postgres';
 import { db, localTimeouts } from '../db';
-import type { Claim } from '../http/idempotency';
 import { conflict, notFound } from '../http/problem';
-import type { Reply } from '../http/route';
+import type { Claim, Reply } from '../http/route';
 import { count } from '../metrics';
 import { display } from '../money';
 import { pushNotification } from '../notifications/notifications';

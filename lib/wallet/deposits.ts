@@ -1,5 +1,4 @@
-import type { Claim } from '../http/idempotency';
-import type { Reply } from '../http/route';
+import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
 import { balanceAfter, shardOf, type Posted } from './ledger';
 import { count } from '../metrics';

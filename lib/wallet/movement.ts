@@ -2,9 +2,8 @@ import type { JSONValue, PendingQuery, Row } from 'postgres';
 import { keys, writeBack, type CacheKey } from '../cache';
 import { config } from '../config';
 import { db, pgCode, retrying, type Sql } from '../db';
-import { KEY_TTL, type Claim } from '../http/idempotency';
+import { KEY_TTL, type Claim, type Reply } from '../http/route';
 import { accountGone, ProblemError, refused } from '../http/problem';
-import type { Reply } from '../http/route';
 import { balanceView, type WalletFigures } from './accounts';
 
 /**

@@ -1,7 +1,6 @@
 import { db, tx, type Tx } from '../db';
-import type { Claim } from '../http/idempotency';
 import { conflict, notFound } from '../http/problem';
-import type { Reply } from '../http/route';
+import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
 import { decodeCursor, page } from '../pagination';
 import { consume } from '../rate-limit';

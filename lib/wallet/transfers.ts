@@ -1,7 +1,6 @@
 import type { Tx } from '../db';
-import type { Claim } from '../http/idempotency';
 import { accountGone } from '../http/problem';
-import type { Reply } from '../http/route';
+import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
 import { fanRef, type FanRef } from './accounts';
 import { balanceAfter, type Posted } from './ledger';
