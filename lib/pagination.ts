@@ -1,4 +1,9 @@
+import type { PendingQuery, Row } from 'postgres';
+import type { Sql } from './db';
 import { badRequest } from './http/problem';
+
+/** A piece of a statement, such as a column. */
+type Fragment = PendingQuery<Row[]>;
 import { isUuid } from './ids';
 
 /**
@@ -37,4 +42,23 @@ export const page = <T>(rows: T[], limit: number, keyOf: (row: T) => readonly (s
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, next_cursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+};
+
+/**
+ * Newest first on a creation time and an id, as most lists page: the
+ * condition that starts a page after its cursor, the order, and the page
+ * of the `limit + 1` rows fetched. Each row brings its time as Postgres
+ * prints it (`created_key`): a JS Date keeps only milliseconds, and the
+ * cursor must hold the microseconds.
+ */
+export const newestFirst = (sql: Sql, cursor: string | undefined, at: Fragment, id: Fragment) => {
+  const after = decodeCursor(cursor, ['timestamp', 'uuid'] as const);
+  return {
+    after: after ? sql`and (${at}, ${id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``,
+    order: sql`order by ${at} desc, ${id} desc`,
+    page: <T extends { created_key: string; id: string }>(rows: T[], limit: number) => {
+      const result = page(rows, limit, (row) => [row.created_key, row.id]);
+      return { items: result.items.map(({ created_key: _key, ...row }) => row), next_cursor: result.next_cursor };
+    },
+  };
 };

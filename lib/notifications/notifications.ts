@@ -1,6 +1,6 @@
 import { db } from '../db';
 import { logger } from '../log';
-import { decodeCursor, page } from '../pagination';
+import { newestFirst } from '../pagination';
 import { pushTo } from '../realtime/push';
 import type { NotificationsFilter, NotificationView } from './schemas';
 
@@ -11,19 +11,16 @@ const toView = ({ created_at, ...n }: NotificationRow): NotificationView => ({ .
 /** The fan's notifications, newest first. */
 export const listNotifications = async (userId: string, filter: NotificationsFilter) => {
   const sql = db();
-  const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
+  const keyset = newestFirst(sql, filter.cursor, sql`created_at`, sql`id`);
   const rows = await sql<Array<NotificationRow & { created_key: string }>>`
     select id, kind, payload, created_at, created_at::text as created_key
     from notifications
     where user_id = ${userId}
-      ${after ? sql`and (created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
-    order by created_at desc, id desc
+      ${keyset.after}
+    ${keyset.order}
     limit ${filter.limit + 1}`;
-  const result = page(rows, filter.limit, (r) => [r.created_key, r.id]);
-  return {
-    items: result.items.map(({ created_key: _key, ...n }) => toView(n)),
-    next_cursor: result.next_cursor,
-  };
+  const result = keyset.page(rows, filter.limit);
+  return { items: result.items.map(toView), next_cursor: result.next_cursor };
 };
 
 /**

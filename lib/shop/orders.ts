@@ -2,7 +2,7 @@ import { keys } from '../cache';
 import { db } from '../db';
 import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
-import { decodeCursor, page } from '../pagination';
+import { newestFirst } from '../pagination';
 import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
 import { count } from '../metrics';
@@ -61,15 +61,15 @@ export const cancelOrder = async (claim: Claim, id: string): Promise<Reply> => {
 /** The fan's orders, newest first. */
 export const listOrders = async (userId: string, filter: OrdersFilter) => {
   const sql = db();
-  const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
+  const keyset = newestFirst(sql, filter.cursor, sql`created_at`, sql`id`);
   const rows = await sql<Array<OrderRow & { created_key: string }>>`
     select id, items, total, currency, status, created_at, created_at::text as created_key
     from orders
     where user_id = ${userId}
-      ${after ? sql`and (created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
-    order by created_at desc, id desc
+      ${keyset.after}
+    ${keyset.order}
     limit ${filter.limit + 1}`;
-  const result = page(rows, filter.limit, (r) => [r.created_key, r.id]);
+  const result = keyset.page(rows, filter.limit);
   return { items: result.items.map(toView), next_cursor: result.next_cursor };
 };
 

@@ -2,7 +2,7 @@ import { db } from '../db';
 import { notFound } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
-import { decodeCursor, page } from '../pagination';
+import { newestFirst } from '../pagination';
 import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
 import { count } from '../metrics';
@@ -68,13 +68,13 @@ type Listed = TicketRow & { event: EventFacts; created_key: string };
 /** The fan's tickets, newest first; never cached (a ticket is a credential). */
 export const listMine = async (userId: string, filter: TicketsFilter) => {
   const sql = db();
-  const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
+  const keyset = newestFirst(sql, filter.cursor, sql`t.created_at`, sql`t.id`);
   const rows = await sql<Listed[]>`
     ${selectTickets(userId)}
-      ${after ? sql`and (t.created_at, t.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
-    order by t.created_at desc, t.id desc
+      ${keyset.after}
+    ${keyset.order}
     limit ${filter.limit + 1}`;
-  const result = page(rows, filter.limit, (r) => [r.created_key, r.id]);
+  const result = keyset.page(rows, filter.limit);
   return { items: result.items.map((r) => toView(r, r.event)), next_cursor: result.next_cursor };
 };
 

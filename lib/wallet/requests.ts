@@ -2,7 +2,7 @@ import { db, tx, type Tx } from '../db';
 import { conflict, notFound } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
-import { decodeCursor, page } from '../pagination';
+import { newestFirst } from '../pagination';
 import { consume } from '../rate-limit';
 import { answer, iso, movement } from './movement';
 import { requestExpired, walletRefusals } from './refusals';
@@ -105,7 +105,7 @@ export const closeRequest = (userId: string, id: string, as: 'declined' | 'cance
 /** Incoming (to pay) or outgoing (asked), newest first. */
 export const listRequests = async (userId: string, filter: RequestsFilter) => {
   const sql = db();
-  const after = decodeCursor(filter.cursor, ['timestamp', 'uuid'] as const);
+  const keyset = newestFirst(sql, filter.cursor, sql`r.created_at`, sql`r.id`);
   const status = filter.status;
   // Expired is a pending request past its date, and pending one that is not.
   const byStatus =
@@ -113,15 +113,14 @@ export const listRequests = async (userId: string, filter: RequestsFilter) => {
     : status === 'expired' ? sql`and r.status = 'pending' and r.expires_at <= now()`
     : status === 'pending' ? sql`and r.status = 'pending' and r.expires_at > now()`
     : sql`and r.status = ${status}`;
-  // created_at at full microsecond precision, for keyset cursors (a JS Date keeps only ms).
   const rows = await sql<Array<RequestRow & { created_key: string }>>`
     ${selectRequests(sql)}
     where ${filter.direction === 'incoming' ? sql`r.payer_id` : sql`r.requester_id`} = ${userId}
       ${byStatus}
-      ${after ? sql`and (r.created_at, r.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
-    order by r.created_at desc, r.id desc
+      ${keyset.after}
+    ${keyset.order}
     limit ${filter.limit + 1}`;
-  const result = page(rows, filter.limit, (r) => [r.created_key, r.id]);
+  const result = keyset.page(rows, filter.limit);
   return { items: result.items.map(toView), next_cursor: result.next_cursor };
 };
 
