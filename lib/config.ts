@@ -11,9 +11,11 @@ const int = (name: string, fallback: number): number => {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
+const stage = () => env('STAGE') ?? 'dev';
+
 export const config = {
   version: () => env('APP_VERSION') ?? '3.0.0',
-  stage: () => env('STAGE') ?? 'dev',
+  stage,
   databaseUrl: () => env('DATABASE_URL'),
   /** Lambda containers each hold a pool: keep it tiny, a pooler does the rest. */
   dbPoolMax: () => int('PG_POOL_MAX', 2),
@@ -51,6 +53,19 @@ export const config = {
   esimWebhookSecret: () => env('ESIM_WEBHOOK_SECRET'),
   /** The SM-DP+ server of the simulated eSIM carrier (a real one names its own). */
   esimSmdpAddress: () => env('ESIM_SMDP_ADDRESS') ?? 'smdp.esim.paiecashfan.test',
+  /**
+   * Who collects top-ups (lib/payments): `stripe`, or `simulated`, the
+   * default of local runs and tests, which receives the money at once and
+   * which no deployed stage may run.
+   */
+  paymentProvider: () => env('PAYMENT_PROVIDER') ?? 'simulated',
+  stripeSecretKey: () => env('STRIPE_SECRET_KEY'),
+  /** The signing secret of the webhook endpoint (`whsec_…`), which Stripe's events are checked with. */
+  stripeWebhookSecret: () => env('STRIPE_WEBHOOK_SECRET'),
+  /** A stand-in of Stripe's API (stripe-mock, a test's own server), e.g. `http://127.0.0.1:12111`; unset, Stripe itself. */
+  stripeApiBase: () => env('STRIPE_API_BASE'),
+  /** A stage deployed by serverless.yml (prod, staging), as opposed to `dev`: local runs, tests and CI. */
+  deployed: () => stage() !== 'dev',
   corsOrigins: () => (env('CORS_ORIGINS') ?? '*').split(',').map((o) => o.trim()),
   /** Where unexpected errors are reported; unset, nothing is reported and the Sentry SDK is never loaded. */
   sentryDsn: () => env('SENTRY_DSN'),

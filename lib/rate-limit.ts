@@ -9,7 +9,7 @@ import { redis } from './redis';
 type Duration = `${number} ${'s' | 'm' | 'h'}`;
 type Limit = { tokens: number; window: Duration };
 
-const CLASSES = ['reads', 'writes', 'money', 'messages', 'posts', 'webhooks'] as const;
+const CLASSES = ['reads', 'writes', 'money', 'messages', 'posts', 'webhooks', 'payment-webhooks'] as const;
 
 /**
  * The class a route's requests count against, per user when authenticated
@@ -34,6 +34,8 @@ export const LIMITS = {
   posts: { tokens: 10, window: '1 m' },
   // A carrier reports every eSIM's usage from a handful of addresses.
   webhooks: { tokens: 1000, window: '1 m' },
+  // Stripe delivers every top-up's and chargeback's events from a few published addresses, in bursts at a big sale.
+  'payment-webhooks': { tokens: 3000, window: '1 m' },
   'register-ip': { tokens: 20, window: '15 m' },
   'login-ip': { tokens: 100, window: '15 m' },
   'money-request-user': { tokens: 30, window: '1 h' },

@@ -6,6 +6,7 @@ import * as openapi from './openapi/route';
 import type { Route } from './http/route';
 import * as insights from './insights/routes';
 import * as notifications from './notifications/routes';
+import * as payments from './payments/routes';
 import * as recommendations from './recommendations/routes';
 import * as shop from './shop/routes';
 import * as social from './social/routes';
@@ -13,4 +14,4 @@ import * as tickets from './tickets/routes';
 import * as wallet from './wallet/routes';
 
 /** Every endpoint the API serves; serverless.yml must route exactly these. */
-export const routes: readonly Route[] = [healthRoute, ...Object.values(openapi), ...Object.values(auth), ...Object.values(wallet), ...Object.values(shop), ...Object.values(esim), ...Object.values(tickets), ...Object.values(notifications), ...Object.values(social), ...Object.values(feed), ...Object.values(recommendations), ...Object.values(insights)];
+export const routes: readonly Route[] = [healthRoute, ...Object.values(openapi), ...Object.values(auth), ...Object.values(wallet), ...Object.values(payments), ...Object.values(shop), ...Object.values(esim), ...Object.values(tickets), ...Object.values(notifications), ...Object.values(social), ...Object.values(feed), ...Object.values(recommendations), ...Object.values(insights)];

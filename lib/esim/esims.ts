@@ -6,7 +6,7 @@ import { recommendationsKey } from '../recommendations/keys';
 import { shardOf } from '../wallet/ledger';
 import { count } from '../metrics';
 import { answer, freshResult, iso, movement, type Refusals } from '../wallet/movement';
-import { walletRefusals } from '../wallet/refusals';
+import { paymentRefusals } from '../wallet/refusals';
 import { toPlanView, type PlanRow } from './plans';
 import { provider } from './provider';
 import type { EsimStatus, EsimView, UsageView } from './schemas';
@@ -27,7 +27,7 @@ type Held = { esim: EsimRow; plan: PlanRow };
 const noEsim = () => notFound('You have no eSIM: activate one with POST /api/esim/activate.');
 
 const esimRefusals: Refusals = {
-  'insufficient-funds': walletRefusals['insufficient-funds']!,
+  ...paymentRefusals,
   'plan-not-found': () => notFound('No eSIM plan has this id.'),
   'no-esim': noEsim,
 };

@@ -1,13 +1,13 @@
 import { notFound, refused } from '../http/problem';
 import { euros } from '../money';
 import type { Refusals } from '../wallet/movement';
-import { walletRefusals } from '../wallet/refusals';
+import { paymentRefusals, walletRefusals } from '../wallet/refusals';
 
 export const ticketNotFound = () => notFound('No such ticket of yours.');
 
 /** The refusals that ticket movements store, each rebuilt from its figures (see wallet/movement.ts). */
 export const ticketRefusals: Refusals = {
-  'insufficient-funds': walletRefusals['insufficient-funds']!,
+  ...paymentRefusals,
   'fan-not-found': walletRefusals['fan-not-found']!,
   'event-not-found': () => notFound('No event has this id, or it has no such seat category.'),
   'event-past': () => refused('event-past', 'This match has already been played: its tickets are no longer sold.'),

@@ -15,9 +15,9 @@ export type Posted = {
   entries: Array<{ id: string; wallet_id: string; user_id: string | null; balance_after: number }>;
 };
 
-/** The fan's balance right after this transfer. */
+/** The fan's balance right after this transfer (its last entry: a top-up may also pay back a chargeback). */
 export const balanceAfter = (posted: Posted, userId: string): number => {
-  const entry = posted.entries.find((e) => e.user_id === userId);
+  const entry = posted.entries.findLast((e) => e.user_id === userId);
   if (!entry) throw new Error('transfer posted no entry for this fan');
   return entry.balance_after;
 };

@@ -38,11 +38,7 @@ type ClaimParameter = ReturnType<Sql['json']>;
  * the movement's function, which claims the key, locks, checks, posts the
  * legs (and stock) and stores the outcome, all committed together. A key
  * already settled answers its stored outcome, marked replayed; the same key
- * with another request is 422. The caches of the fans whose wallets moved
- * are cleared once the statement has committed, with what else `stale`
- * names (a cart, a product list), in the same one call to Redis; but their
- * new balances, which their apps read next, come back from the same
- * statement and are cached at once instead (`writeBack`).
+ * with another request is 422.
  *
  * `call` builds the statement from the claim as the function takes it.
  */
@@ -51,29 +47,48 @@ export const movement = async <R>(
   call: (sql: Sql, claim: ClaimParameter) => PendingQuery<Row[]>,
   stale: (result: R) => CacheKey[] = () => [],
 ): Promise<Settled<R>> => {
-  const sql = db();
-  const asJson = sql.json({
-    user_id: claim.userId,
-    key: claim.key,
-    fingerprint: claim.fingerprint,
-    ttl: KEY_TTL,
-    lock_timeout: String(config.lockTimeoutMs()),
-  });
   let settled: Settled<R>;
-  let wallets: Wallets;
   try {
-    // OFFSET 0 keeps the movement a subquery run first: wallet_views then reads what it wrote.
-    [{ outcome: settled, wallets }] = (await retrying(
-      () => sql`select m.outcome, wallet_views(m.outcome -> 'fans') as wallets from (${call(sql, asJson)} offset 0) m`,
-    )) as unknown as [{ outcome: Settled<R>; wallets: Wallets }];
+    settled = await post<R>(
+      (sql) =>
+        call(
+          sql,
+          sql.json({ user_id: claim.userId, key: claim.key, fingerprint: claim.fingerprint, ttl: KEY_TTL, lock_timeout: String(config.lockTimeoutMs()) }),
+        ),
+      stale,
+    );
   } catch (error) {
     // The key is the fan's: a token whose fan no longer exists cannot claim one.
     if (pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey') {
       throw accountGone();
     }
-    throw conflictOf(error);
+    throw error;
   }
   if (settled.reused) throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
+  return settled;
+};
+
+/**
+ * Runs a movement's one statement, whether a fan's request claimed it or a
+ * provider's event (idempotent by the state it finds) made it. The caches of
+ * the fans whose wallets moved are cleared once the statement has
+ * committed, with what else `stale` names (a cart, a product list), in the
+ * same one call to Redis; but their new balances, which their apps read
+ * next, come back from the same statement and are cached at once instead
+ * (`writeBack`).
+ */
+export const post = async <R>(statement: (sql: Sql) => PendingQuery<Row[]>, stale: (result: R) => CacheKey[] = () => []): Promise<Settled<R>> => {
+  const sql = db();
+  let settled: Settled<R>;
+  let wallets: Wallets;
+  try {
+    // OFFSET 0 keeps the movement a subquery run first: wallet_views then reads what it wrote.
+    [{ outcome: settled, wallets }] = (await retrying(
+      () => sql`select m.outcome, wallet_views(m.outcome -> 'fans') as wallets from (${statement(sql)} offset 0) m`,
+    )) as unknown as [{ outcome: Settled<R>; wallets: Wallets }];
+  } catch (error) {
+    throw conflictOf(error);
+  }
   const fresh = freshResult(settled);
   if (fresh) {
     const fans = settled.fans ?? [];

@@ -1,7 +1,7 @@
 import { route } from '../http/route';
 import {
-  Balance, Deposit, DepositBody, EntryPage, MoneyRequest, MoneyRequestPage, RequestBody, RequestParams, RequestsQuery,
-  TransactionsQuery, Transfer, TransferBody,
+  Balance, Deposit, DepositBody, DepositPage, DepositParams, DepositRecord, DepositsQuery, EntryPage, MoneyRequest, MoneyRequestPage, PendingDeposit,
+  RequestBody, RequestParams, RequestsQuery, TransactionsQuery, Transfer, TransferBody,
 } from './schemas';
 
 const tags = ['wallet'] as const;
@@ -36,7 +36,37 @@ export const deposit = route({
   auth: 'required',
   idempotent: true,
   body: DepositBody,
-  responses: { 201: { description: 'The settled deposit and the new balance', schema: Deposit } },
+  responses: {
+    201: { description: 'Received at once (the simulated provider of local runs): the settled deposit and the new balance', schema: Deposit },
+    202: {
+      description: "Pending: the app completes the payment with the provider's SDK; the provider's signed confirmation credits the wallet",
+      schema: PendingDeposit,
+    },
+    422: { description: 'Over a limit, or under the smallest amount the provider collects' },
+    503: { description: 'The payment provider did not answer: retry with the same Idempotency-Key' },
+  },
+});
+
+export const listDeposits = route({
+  operationId: 'listDeposits',
+  method: 'GET',
+  path: '/api/wallet/deposits',
+  summary: 'Top-ups of the wallet, newest first, with what was received and any chargeback',
+  tags,
+  auth: 'required',
+  query: DepositsQuery,
+  responses: { 200: { description: 'A page of deposits', schema: DepositPage } },
+});
+
+export const getDeposit = route({
+  operationId: 'getDeposit',
+  method: 'GET',
+  path: '/api/wallet/deposits/{id}',
+  summary: 'One top-up: pending, succeeded (credited), failed or disputed',
+  tags,
+  auth: 'required',
+  params: DepositParams,
+  responses: { 200: { description: 'The deposit', schema: DepositRecord }, 404: { description: 'No such deposit of yours' } },
 });
 
 export const transfer = route({

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { FanName, PageQuery, plainText } from '../http/schemas';
 import { Cents } from '../money';
+import { Payment } from '../payments/schemas';
 
 const Note = z.optional(z.string().check(z.trim(), z.maxLength(140), plainText()));
 
@@ -10,7 +11,10 @@ export const DepositBody = z.strictObject({ amount: Cents, method: z.enum(DEPOSI
 export const TransferBody = z.strictObject({ to: FanName, amount: Cents, note: Note });
 export const RequestBody = z.strictObject({ from: FanName, amount: Cents, note: Note });
 
-export const ENTRY_TYPES = ['deposit', 'send', 'receive', 'request_paid', 'request_received', 'purchase', 'sale', 'refund', 'funding'] as const;
+export const ENTRY_TYPES = [
+  'deposit', 'send', 'receive', 'request_paid', 'request_received', 'purchase', 'sale', 'refund', 'funding', 'chargeback', 'chargeback_reversal',
+] as const;
+export const DEPOSIT_STATUSES = ['pending', 'succeeded', 'failed', 'disputed'] as const;
 
 export const TransactionsQuery = z.strictObject({ ...PageQuery, type: z.optional(z.enum(ENTRY_TYPES)) });
 export const RequestsQuery = z.strictObject({
@@ -19,6 +23,8 @@ export const RequestsQuery = z.strictObject({
   status: z.optional(z.enum(['pending', 'paid', 'declined', 'cancelled', 'expired'])),
 });
 export const RequestParams = z.strictObject({ id: z.uuid({ error: 'Must be a request id' }) });
+export const DepositsQuery = z.strictObject({ ...PageQuery, status: z.optional(z.enum(DEPOSIT_STATUSES)) });
+export const DepositParams = z.strictObject({ id: z.uuid({ error: 'Must be a deposit id' }) });
 
 const Party = z.object({ id: z.string(), name: z.string() });
 
@@ -55,6 +61,38 @@ export const Deposit = z.object({
   created_at: z.string(),
 });
 
+/**
+ * A top-up as the fan follows it: asked (`amount`), then received
+ * (`amount_received`, which the provider decides) and credited, or failed;
+ * `dispute` is its chargeback, if the fan's bank disputed it.
+ */
+export const DepositRecord = z.object({
+  id: z.string(),
+  status: z.enum(DEPOSIT_STATUSES),
+  amount: z.number(),
+  amount_received: z.nullable(z.number()),
+  currency: z.string(),
+  display: z.string(),
+  method: z.enum(DEPOSIT_METHODS),
+  provider: z.enum(['simulated', 'stripe']),
+  created_at: z.string(),
+  credited_at: z.nullable(z.string()),
+  dispute: z.nullable(
+    z.object({
+      status: z.enum(['open', 'won', 'lost']),
+      amount: z.number(),
+      taken_back: z.number(),
+      owed: z.number(),
+      opened_at: z.string(),
+      closed_at: z.nullable(z.string()),
+    }),
+  ),
+});
+export const DepositPage = z.object({ items: z.array(DepositRecord), next_cursor: z.nullable(z.string()) });
+
+/** A top-up the payment provider collects: pending until its signed confirmation credits it. */
+export const PendingDeposit = z.object({ deposit: DepositRecord, payment: Payment });
+
 export const Transfer = z.object({
   id: z.string(),
   amount: z.number(),
@@ -83,6 +121,9 @@ export const MoneyRequest = z.object({
 export const MoneyRequestPage = z.object({ items: z.array(MoneyRequest), next_cursor: z.nullable(z.string()) });
 
 export type DepositInput = z.infer<typeof DepositBody>;
+export type DepositsFilter = z.infer<typeof DepositsQuery>;
+export type DepositRecordView = z.infer<typeof DepositRecord>;
+export type PendingDepositView = z.infer<typeof PendingDeposit>;
 export type TransferInput = z.infer<typeof TransferBody>;
 export type RequestInput = z.infer<typeof RequestBody>;
 export type TransactionsFilter = z.infer<typeof TransactionsQuery>;

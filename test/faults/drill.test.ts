@@ -2,7 +2,9 @@
  * The fault drill through the handlers, in this process: database sessions
  * cut twice, Redis stalled and its clients dropped, under concurrent
  * transfers, deposits, request payments, shop checkouts, ticket purchases
- * and resales (test/support/drill.ts).
+ * and resales (test/support/drill.ts); in the second round each deposit is
+ * a card payment that Stripe's signed event confirms (a stand-in of
+ * Stripe's API, test/support/stripe.ts).
  *
  * Redis is a bridge of this file's own to the real Redis (REDIS_URL, else
  * 127.0.0.1:6379), so that stalling and dropping it is what the API sees;
@@ -12,6 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as health } from '../../functions/health/get';
+import { handler as stripeWebhook } from '../../functions/payments/stripe-webhook';
 import { handler as cartAdd } from '../../functions/shop/cart-add';
 import { handler as checkout } from '../../functions/shop/checkout';
 import { handler as deposit } from '../../functions/wallet/deposit';
@@ -24,15 +27,26 @@ import { handler as transfer } from '../../functions/wallet/transfer';
 import { closeDb } from '../../lib/db';
 import { resetRedis } from '../../lib/redis';
 import { startRedisBridge, type RedisBridge } from '../../scripts/redis-bridge';
-import { expectDrillHeld, expectReplayedOnce, lostCommitAnswer, runDrill, type DrillRequest, type Send } from '../support/drill';
+import { expectCreditedOnce, expectDrillHeld, expectReplayedOnce, lostCommitAnswer, lostConfirmationAnswer, runDrill, type DrillRequest, type Send } from '../support/drill';
 import { realRedis } from '../support/faults';
 import { invoke } from '../support/http';
 import { startPgProxy, type PgProxy } from '../support/pg-proxy';
+import { startStripeStandIn, type StandIn } from '../support/stripe';
 
 const admin = await realRedis();
 let bridge: RedisBridge | undefined;
+let stripe: StandIn;
+
+/** Top-ups through Stripe (its stand-in) from here on, until PAYMENT_PROVIDER is set back. */
+const collectWithStripe = () => {
+  vi.stubEnv('PAYMENT_PROVIDER', 'stripe');
+  vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_drill');
+  vi.stubEnv('STRIPE_API_BASE', stripe.url);
+  return stripe;
+};
 
 beforeAll(async () => {
+  stripe = await startStripeStandIn();
   if (!admin) return;
   bridge = await startRedisBridge({ token: 'drill', redisUrl: admin.options.url });
   vi.stubEnv('UPSTASH_REDIS_REST_URL', bridge.url);
@@ -44,6 +58,7 @@ afterAll(async () => {
   vi.unstubAllEnvs();
   resetRedis();
   await closeDb();
+  await stripe.close();
   await bridge?.close();
   admin?.disconnect();
 });
@@ -54,6 +69,7 @@ const RESALE = /^\/api\/tickets\/resale\/([^/]+)\/buy$/;
 const handlerOf = ({ method, path }: DrillRequest): [unknown, Record<string, string>?] => {
   if (method === 'GET' && path === '/api/health') return [health];
   if (path === '/api/wallet/deposit') return [deposit];
+  if (path === '/api/payments/webhooks/stripe') return [stripeWebhook];
   if (path === '/api/wallet/transfers') return [transfer];
   if (path === '/api/wallet/requests') return [requestCreate];
   if (path === '/api/shop/cart') return [cartAdd];
@@ -73,8 +89,9 @@ const inProcess: Send = async (request) => {
     path: request.path,
     token: request.token,
     body: request.body,
+    rawBody: request.raw,
     params,
-    headers: request.key ? { 'idempotency-key': request.key } : {},
+    headers: { ...(request.key ? { 'idempotency-key': request.key } : {}), ...(request.raw ? { 'content-type': 'application/json' } : {}), ...request.headers },
   });
   if (answer.status >= 400) expect(answer.headers['content-type']).toBe('application/problem+json');
   return { status: answer.status, body: answer.body, replayed: answer.headers['idempotent-replayed'] === 'true' };
@@ -89,8 +106,10 @@ describe('the fault drill, in process', () => {
         redis: admin && bridge ? { admin, clientName: bridge.clientName } : undefined,
         fans: 16,
         concurrency: 12,
+        stripe: round === 2 ? collectWithStripe() : undefined,
       });
-      console.log(`drill round ${round}: ${JSON.stringify(report)}`);
+      vi.stubEnv('PAYMENT_PROVIDER', 'simulated');
+      console.log(`drill round ${round}${round === 2 ? ' (card top-ups through Stripe)' : ''}: ${JSON.stringify(report)}`);
       expectDrillHeld(report);
       expect(report.succeeded).toBeGreaterThan(100);
     }, 120_000);
@@ -115,5 +134,13 @@ describe('a payment whose COMMIT answer is lost', () => {
     const seen = await lostCommitAnswer({ send: inProcess, databaseUrl, loseAnswer: (statement) => proxy.loseNextAnswer(statement) });
     expect(proxy.lostAnswers()).toBe(1);
     expectReplayedOnce(seen);
+  });
+
+  it("fails Stripe's confirmation of a card top-up with 503, and its redelivery is acknowledged, credited once", async () => {
+    const databaseUrl = process.env.DATABASE_URL!;
+    vi.stubEnv('DATABASE_URL', proxy.url);
+    await closeDb();
+    const seen = await lostConfirmationAnswer({ send: inProcess, databaseUrl, loseAnswer: (statement) => proxy.loseNextAnswer(statement), stripe: collectWithStripe() });
+    expectCreditedOnce(seen);
   });
 });

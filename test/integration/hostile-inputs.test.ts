@@ -24,6 +24,7 @@ import type { Route } from '../../lib/http/route';
 import { routes } from '../../lib/routes';
 import { newFan, uniqueEmail, type Fan } from '../support/fans';
 import { invoke, randomIp, type Answer, type Call } from '../support/http';
+import { stripeEventOf, stripeSignature } from '../support/stripe';
 import { key } from '../support/wallet';
 
 // ---------------------------------------------------------------------------
@@ -211,6 +212,11 @@ const REPLAY = {
 type Baseline = { body?: Record<string, unknown>; params?: Record<string, string>; query?: Record<string, string> };
 
 const signature = (raw: string) => createHmac('sha512', process.env.ESIM_WEBHOOK_SECRET ?? '').update(raw).digest('hex');
+/** The webhooks, each with the header its sender signs the raw body with. */
+const SIGNERS: Record<string, (raw: string) => Record<string, string>> = {
+  esimUsageWebhook: (raw) => ({ 'x-signature': signature(raw) }),
+  stripeWebhook: (raw) => ({ 'stripe-signature': stripeSignature(raw) }),
+};
 const usageReport = (overrides: Record<string, unknown> = {}) => ({
   iccid: `8999${String(Date.now())}${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`,
   used_mb: 1,
@@ -232,6 +238,8 @@ const baselines: Record<string, () => Baseline> = {
   getBalance: () => ({}),
   listTransactions: () => ({}),
   deposit: () => ({ body: { amount: REFUSED_DEPOSIT, method: 'card' } }),
+  listDeposits: () => ({}),
+  getDeposit: () => ({ params: { id: randomUUID() } }),
   createTransfer: () => ({ body: { to: other.email, amount: 100, note: 'hostile' } }),
   createMoneyRequest: () => ({ body: { from: other.email, amount: 100, note: 'hostile' } }),
   listMoneyRequests: () => ({}),
@@ -254,6 +262,8 @@ const baselines: Record<string, () => Baseline> = {
   getEsimUsage: () => ({}),
   topUpEsim: () => ({ body: { plan_id: PLAN } }),
   esimUsageWebhook: () => ({ body: usageReport() }),
+  // An event of a type the API does not act on: acknowledged, nothing moves.
+  stripeWebhook: () => ({ body: stripeEventOf('customer.created', { id: 'cus_hostile', object: 'customer' }) }),
   listNotifications: () => ({}),
   listEvents: () => ({}),
   getEvent: () => ({ params: { id: 'asm-psg-2026-12-05' } }),
@@ -300,6 +310,13 @@ const shapeKeys = (schema: unknown): string[] => {
   return shape ? Object.keys(shape) : [];
 };
 
+/**
+ * A body that admits fields it does not name: a sender's own format (Stripe's
+ * events, which grow new fields), checked by its signature, not by its shape.
+ */
+const admitsUnknownFields = (schema: unknown) =>
+  (schema as { _zod?: { def?: { catchall?: { _zod?: { def?: { type?: string } } } } } } | undefined)?._zod?.def?.catchall?._zod?.def?.type === 'unknown';
+
 const fill = (path: string, params: Record<string, string> | undefined) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params?.[name] ?? '';
@@ -315,10 +332,13 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
   const makeBaseline = baselines[route.operationId];
   if (!makeBaseline) throw new Error(`no baseline input for ${route.operationId}: add one to this test`);
   const authRequired = route.auth === 'required' || route.idempotent === true;
-  const isWebhook = route.operationId === 'esimUsageWebhook';
+  const sign = SIGNERS[route.operationId];
   const paramNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const queryKeys = shapeKeys(route.query);
   const hasBody = route.body !== undefined;
+  const loose = admitsUnknownFields(route.body);
+  /** Refused as an unknown or mistyped field, unless the body admits fields it does not name. */
+  const refusedUnlessLoose = (field?: string) => (loose && (field === undefined || !shapeKeys(route.body).includes(field)) ? undefined : [400]);
 
   /** A call from the baseline: the fan's token, a fresh Idempotency-Key, a signed webhook body. */
   const call = (change: Partial<Baseline> & { rawBody?: string; headers?: Record<string, string>; token?: string | null; noKey?: boolean } = {}): Call => {
@@ -328,17 +348,17 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
     if (route.idempotent && !change.noKey) headers['idempotency-key'] = key();
     let body: unknown = 'body' in change ? change.body : base.body;
     let rawBody = change.rawBody;
-    if (isWebhook && rawBody === undefined && body !== undefined) {
+    if (sign && rawBody === undefined && body !== undefined) {
       // Signed, so that what is tested is the body, not the signature.
       rawBody = JSON.stringify(body);
       body = undefined;
       headers['content-type'] = 'application/json';
-      headers['x-signature'] = signature(rawBody);
+      Object.assign(headers, sign(rawBody));
     }
     if (rawBody !== undefined) {
       body = undefined;
       headers['content-type'] ??= 'application/json';
-      if (isWebhook) headers['x-signature'] ??= signature(rawBody);
+      if (sign) Object.assign(headers, { ...sign(rawBody), ...headers });
     }
     Object.assign(headers, change.headers);
     const token = change.token === null ? undefined : (change.token ?? fan.token);
@@ -436,9 +456,10 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
     ['NUL outside strings', `{\u0000}`],
     ['escaped NUL key', '{"\\u0000": 1}'],
   ];
-  for (const [label, rawBody] of rawCases) add(`body: ${label}`, call({ rawBody }), [400]);
+  const unknownFieldCases = new Set(['__proto__ field', 'constructor.prototype field']);
+  for (const [label, rawBody] of rawCases) add(`body: ${label}`, call({ rawBody }), unknownFieldCases.has(label) ? refusedUnlessLoose() : [400]);
   add('body: empty object', call({ body: {} }), [400]);
-  add('body: an unknown extra field', call({ body: { ...base, is_admin: true } }), [400]);
+  add('body: an unknown extra field', call({ body: { ...base, is_admin: true } }), refusedUnlessLoose());
   add('body: 3000 unknown fields', call({ body: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`f${i}`, i])) }), [400]);
   add('body: empty (no body)', call({ body: undefined, rawBody: undefined }), hasBody ? [400] : undefined);
 
@@ -446,15 +467,15 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
     const kind = typeof value;
     // A fresh baseline per case (a new email for register, a new ICCID for the webhook).
     const with_ = (v: unknown) => ({ ...makeBaseline().body, [field]: v });
-    for (const [label, wrong] of wrongTypes(kind)) add(`body.${field}: ${label} instead of ${kind}`, call({ body: with_(wrong) }), [400]);
+    for (const [label, wrong] of wrongTypes(kind)) add(`body.${field}: ${label} instead of ${kind}`, call({ body: with_(wrong) }), refusedUnlessLoose(field));
     add(`body.${field}: null`, call({ body: with_(null) }));
     add(`body.${field}: missing`, call({ body: Object.fromEntries(Object.entries(makeBaseline().body ?? {}).filter(([k]) => k !== field)) }));
-    add(`body.${field}: nested 1000 deep`, call({ rawBody: JSON.stringify(with_('@@')).replace('"@@"', deepObject(1000)) }), [400]);
+    add(`body.${field}: nested 1000 deep`, call({ rawBody: JSON.stringify(with_('@@')).replace('"@@"', deepObject(1000)) }), refusedUnlessLoose(field));
     add(`body.${field}: repeated, hostile first`, call({ rawBody: `{"${field}": ${JSON.stringify(kind === 'number' ? -1 : 'x'.repeat(300))},${JSON.stringify(makeBaseline().body).slice(1)}` }));
     if (kind === 'number') {
-      for (const [label, n] of BAD_NUMBERS) add(`body.${field}: ${label}`, call({ body: with_(n) }), [400]);
+      for (const [label, n] of BAD_NUMBERS) add(`body.${field}: ${label}`, call({ body: with_(n) }), refusedUnlessLoose(field));
       for (const [label, s] of HOSTILE_STRINGS.filter(([l]) => ['NaN', 'Infinity', 'number-ish', 'empty'].includes(l))) {
-        add(`body.${field}: "${label}" string`, call({ body: with_(s) }), [400]);
+        add(`body.${field}: "${label}" string`, call({ body: with_(s) }), refusedUnlessLoose(field));
       }
     } else {
       for (const [label, s] of HOSTILE_STRINGS) add(`body.${field}: ${label}`, call({ body: with_(s) }));
@@ -504,7 +525,7 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
   }
 
   // --- X-Signature -----------------------------------------------------------
-  if (isWebhook) {
+  if (route.operationId === 'esimUsageWebhook') {
     const report = JSON.stringify(usageReport());
     const valid = signature(report);
     const signed = (sig: string | undefined): Call => ({
@@ -550,6 +571,54 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
       ['iccid Arabic-Indic digits', { iccid: '٠'.repeat(19) }],
     ];
     for (const [label, overrides] of edges) add(`signed report: ${label}`, call({ body: usageReport(overrides) }));
+  }
+
+  // --- Stripe-Signature --------------------------------------------------------
+  if (route.operationId === 'stripeWebhook') {
+    const event = JSON.stringify(stripeEventOf('customer.created', { id: 'cus_hostile', object: 'customer' }));
+    const valid = stripeSignature(event);
+    const delivered = (sig: string | undefined, raw = event): Call => ({
+      method: op.method,
+      path: route.path,
+      rawBody: raw,
+      headers: { 'content-type': 'application/json', ...(sig !== undefined ? { 'stripe-signature': sig } : {}) },
+      ip: randomIp(),
+    });
+    const [t, v1] = valid.split(',') as [string, string];
+    add('Stripe-Signature: missing', delivered(undefined), [400]);
+    add('Stripe-Signature: empty', delivered(''), [400]);
+    add('Stripe-Signature: garbage', delivered('garbage'), [400]);
+    add('Stripe-Signature: no timestamp', delivered(v1), [400]);
+    add('Stripe-Signature: no v1', delivered(t), [400]);
+    add('Stripe-Signature: v0 only', delivered(`${t},v0=${v1.slice(3)}`), [400]);
+    add('Stripe-Signature: right length, wrong bytes', delivered(`${t},v1=${'0'.repeat(64)}`), [400]);
+    add('Stripe-Signature: of another body', delivered(stripeSignature(`${event} `)), [400]);
+    add('Stripe-Signature: another secret', delivered(stripeSignature(event, { secret: 'whsec_other' })), [400]);
+    add('Stripe-Signature: 6 minutes old', delivered(stripeSignature(event, { at: Math.floor(Date.now() / 1000) - 360 })), [400]);
+    add('Stripe-Signature: timestamp not a number', delivered(`t=abc,${v1}`), [400]);
+    add('Stripe-Signature: 100 000 chars', delivered('a'.repeat(100_000)), [400]);
+    add('Stripe-Signature: valid, with a second wrong v1', delivered(`${valid},v1=${'0'.repeat(64)}`), [200]);
+    // Signed events that name money: each for nothing this API holds, or unreadable, so nothing moves.
+    const intent = (overrides: Record<string, unknown>) => ({ id: 'pi_hostile', object: 'payment_intent', amount_received: 100, currency: 'eur', metadata: {}, ...overrides });
+    const events: [string, string, unknown, number][] = [
+      ['succeeded, a deposit id of nobody', 'payment_intent.succeeded', intent({ metadata: { deposit_id: randomUUID() } }), 200],
+      ['succeeded, deposit id not a uuid', 'payment_intent.succeeded', intent({ metadata: { deposit_id: "' or 1=1 --" } }), 200],
+      ['succeeded, in dollars', 'payment_intent.succeeded', intent({ currency: 'usd', metadata: { deposit_id: randomUUID() } }), 200],
+      ['succeeded, nothing received', 'payment_intent.succeeded', intent({ amount_received: 0, metadata: { deposit_id: randomUUID() } }), 200],
+      ['succeeded, negative received', 'payment_intent.succeeded', intent({ amount_received: -100 }), 400],
+      ['succeeded, fractional received', 'payment_intent.succeeded', intent({ amount_received: 10.5 }), 400],
+      ['succeeded, received past MAX_SAFE_INTEGER', 'payment_intent.succeeded', intent({ amount_received: 2 ** 53 + 2 }), 400],
+      ['succeeded, no object id', 'payment_intent.succeeded', intent({ id: undefined }), 400],
+      ['failed, a deposit id of nobody', 'payment_intent.payment_failed', intent({ metadata: { deposit_id: randomUUID() } }), 200],
+      ['dispute of nobody', 'charge.dispute.created', { id: 'dp_hostile', amount: 100, currency: 'eur', payment_intent: 'pi_nobody', status: 'needs_response' }, 200],
+      ['dispute without a PaymentIntent', 'charge.dispute.created', { id: 'dp_hostile', amount: 100, currency: 'eur', payment_intent: null, status: 'needs_response' }, 200],
+      ['dispute of a negative amount', 'charge.dispute.created', { id: 'dp_hostile', amount: -100, currency: 'eur', payment_intent: 'pi_nobody', status: 'needs_response' }, 400],
+      ['dispute closed, unknown', 'charge.dispute.closed', { id: 'dp_nobody', amount: 100, currency: 'eur', payment_intent: 'pi_nobody', status: 'won' }, 200],
+    ];
+    for (const [label, type, object, expected] of events) {
+      const raw = JSON.stringify(stripeEventOf(type, object));
+      add(`signed event: ${label}`, delivered(stripeSignature(raw), raw), [expected]);
+    }
   }
 
   // --- one Idempotency-Key used again: the same request, then another ----------

@@ -8,7 +8,10 @@
  * the stock, the seats and the resold tickets are where the answers say.
  *
  * The same drill runs in-process through the handlers and over HTTP through
- * `npm run dev`; only `send` differs.
+ * `npm run dev`; only `send` differs. With `stripe`, a stand-in of Stripe's
+ * API, every top-up is a card payment: opened (202), paid at the stand-in,
+ * then confirmed by Stripe's signed event, delivered twice at once and each
+ * delivery retried until acknowledged, as Stripe redelivers what failed.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -16,8 +19,10 @@ import postgres from 'postgres';
 import { expect } from 'vitest';
 import { signAccessToken } from '../../lib/auth/tokens';
 import { cutDatabase, dropBridgeClients, stallRedis } from './faults';
+import { signed, stripeEventOf, type StandIn } from './stripe';
 
-export type DrillRequest = { method: 'GET' | 'POST'; path: string; token?: string; key?: string; body?: unknown };
+/** One request; `raw` and `headers` for a webhook's signed body. */
+export type DrillRequest = { method: 'GET' | 'POST'; path: string; token?: string; key?: string; body?: unknown; raw?: string; headers?: Record<string, string> };
 export type DrillAnswer = { status: number; body: any; replayed: boolean };
 /** One request; rejects when the connection itself fails. */
 export type Send = (request: DrillRequest) => Promise<DrillAnswer>;
@@ -32,12 +37,14 @@ export type DrillOptions = {
   concurrency?: number;
   /** How long the drill goes on moving money after the last fault. */
   calmAfterMs?: number;
+  /** The stand-in of Stripe's API the API under test collects top-ups through; without it, top-ups are the simulated provider's. */
+  stripe?: StandIn;
 };
 
 type Fan = { id: string; token: string };
 type Op =
   | { kind: 'transfer'; from: Fan; to: Fan; amount: number }
-  | { kind: 'deposit'; fan: Fan; amount: number }
+  | { kind: 'deposit'; fan: Fan; amount: number; received?: number }
   | { kind: 'pay'; payer: Fan; requester: Fan; requestId: string; amount: number }
   | { kind: 'checkout'; fan: Fan; product: string }
   | { kind: 'ticket'; fan: Fan; event: string }
@@ -74,11 +81,15 @@ export type DrillReport = {
     seatsMatchTickets: boolean;
     /** Each resale answered as bought moved its ticket to its buyer; each other offer is still open. */
     resalesMatchAnswers: boolean;
+    /** Each card top-up confirmed is credited once, with what was received; the others are pending. */
+    cardDepositsCreditedOnce: boolean;
     healthyAfter: boolean;
   };
   mismatches: string[];
 };
 
+/** A movement done: paid (200, 201), or for a card top-up opened (202) and confirmed. */
+const SUCCEEDED = new Set([200, 201, 202]);
 /** What a careful client retries with the same key; anything else is the request's final answer. */
 const RETRYABLE = new Set([0, 409, 429, 500, 502, 503, 504]);
 /** The only answers a request may get while faults are under way, besides its final one. */
@@ -97,7 +108,31 @@ const settle = async (send: Send, request: DrillRequest, samples: Sample[], dead
   }
 };
 
-const setUp = async (sql: postgres.Sql, send: Send, count: number) => {
+const WEBHOOK = '/api/payments/webhooks/stripe';
+
+/**
+ * Confirms an opened card top-up as Stripe would: the PaymentIntent paid at
+ * the stand-in (one in five for less than asked), then its signed
+ * `payment_intent.succeeded` delivered twice at once, each delivery sent
+ * again until acknowledged. The answer of the one not acknowledged, if any.
+ */
+const confirmCard = async (send: Send, stripe: StandIn, op: Extract<Op, { kind: 'deposit' }>, opened: DrillAnswer, samples: Sample[], deadline: number) => {
+  op.received = Math.random() < 0.2 ? op.amount - cents(1, Math.ceil(op.amount / 2)) : op.amount;
+  const delivery = signed(stripeEventOf('payment_intent.succeeded', stripe.pay(opened.body.payment.payment_intent_id, op.received)));
+  const request: DrillRequest = { method: 'POST', path: WEBHOOK, raw: delivery.payload, headers: { 'stripe-signature': delivery.signature } };
+  const deliveries = await Promise.all([settle(send, request, samples, deadline), settle(send, request, samples, deadline)]);
+  return deliveries.find((d) => d.answer.status !== 200)?.answer;
+};
+
+/** A top-up to its final answer: the deposit's, once a card payment's confirmation is acknowledged too. */
+const topUp = async (send: Send, stripe: StandIn | undefined, op: Extract<Op, { kind: 'deposit' }>, samples: Sample[], deadline: number) => {
+  const opened = await settle(send, requestOf(op), samples, deadline);
+  if (!stripe || opened.answer.status !== 202) return opened;
+  const failed = await confirmCard(send, stripe, op, opened.answer, samples, deadline);
+  return { answer: failed ?? opened.answer, attempts: opened.attempts };
+};
+
+const setUp = async (sql: postgres.Sql, send: Send, count: number, stripe?: StandIn) => {
   const fans: Fan[] = [];
   for (let i = 0; i < count; i++) {
     const [{ id }] = (await sql`
@@ -112,7 +147,8 @@ const setUp = async (sql: postgres.Sql, send: Send, count: number) => {
     return answer.body;
   };
   for (const fan of fans) {
-    await must({ method: 'POST', path: '/api/wallet/deposit', token: fan.token, key: randomUUID(), body: { amount: 50_000, method: 'card' } }, 201);
+    const funded = await topUp(send, stripe, { kind: 'deposit', fan, amount: 50_000 }, [], Date.now() + 10_000);
+    if (funded.answer.status !== (stripe ? 202 : 201)) throw new Error(`drill set-up: a top-up answered ${funded.answer.status} ${JSON.stringify(funded.answer.body)}`);
   }
   // Each fan asks the next one for money three times; paying those is part of the drill.
   const pays: Op[] = [];
@@ -185,7 +221,7 @@ const effects = (op: Op, answer: DrillAnswer): Array<[string, number]> => {
     case 'transfer':
       return [[op.from.id, -op.amount], [op.to.id, op.amount]];
     case 'deposit':
-      return [[op.fan.id, op.amount]];
+      return [[op.fan.id, op.received ?? op.amount]];
     case 'pay':
       return [[op.payer.id, -op.amount], [op.requester.id, op.amount]];
     case 'checkout':
@@ -201,7 +237,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
   const { send } = options;
   const sql = postgres(options.databaseUrl, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } });
   try {
-    const { fans, pays, product, event, offers } = await setUp(sql, send, options.fans ?? 16);
+    const { fans, pays, product, event, offers } = await setUp(sql, send, options.fans ?? 16, options.stripe);
     const ids = fans.map((f) => f.id);
     const startBalances = new Map(
       (await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`).map(
@@ -263,13 +299,13 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
       for (let op = nextOp(); op; op = nextOp()) {
         const add = cartAddOf(op);
         if (add) await settle(send, add, samples, deadline);
-        const { answer, attempts } = await settle(send, requestOf(op), samples, deadline);
+        const { answer, attempts } = op.kind === 'deposit' ? await topUp(send, options.stripe, op, samples, deadline) : await settle(send, requestOf(op), samples, deadline);
         outcomes.push({ op, answer, attempts });
       }
     };
     await Promise.all([schedule, ...Array.from({ length: options.concurrency ?? 12 }, worker)]);
 
-    const succeeded = outcomes.filter((o) => o.answer.status === 200 || o.answer.status === 201);
+    const succeeded = outcomes.filter((o) => SUCCEEDED.has(o.answer.status));
     const refused = outcomes.filter((o) => o.answer.status === 422);
     const unsettled = outcomes.filter((o) => !succeeded.includes(o) && !refused.includes(o));
 
@@ -291,6 +327,14 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
       const op = resales.find((r) => r.offerId === row.id);
       return resold.has(row.id) ? row.status === 'sold' && row.holder === op!.buyer.id : row.status === 'listed' && row.holder === offers.find((o) => o.offerId === row.id)!.seller.id;
     });
+    const cards = options.stripe ? succeeded.flatMap((o) => (o.op.kind === 'deposit' ? [{ id: o.answer.body.deposit.id as string, received: o.op.received }] : [])) : [];
+    const opened = await sql<{ id: string; status: string; amount_received: bigint | null; entries: number }[]>`
+      select d.id, d.status, d.amount_received,
+             (select count(*)::int from transactions t where t.transfer_id = d.transfer_id and t.type = 'deposit') as entries
+      from deposits d where d.user_id = any(${ids}::uuid[]) and d.created_at >= ${t0}`;
+    const cardsCredited =
+      opened.length === (options.stripe ? cards.length : opened.length) &&
+      cards.every((card) => opened.some((d) => d.id === card.id && d.status === 'succeeded' && Number(d.amount_received) === card.received && d.entries === 1));
     const finals = await sql<{ user_id: string; balance: bigint }[]>`select user_id, balance from wallets where user_id = any(${ids}::uuid[])`;
     const mismatches = finals
       .filter((r) => Number(r.balance) !== expected.get(r.user_id))
@@ -342,6 +386,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
         stockMatchesOrders: stock === PRODUCT_STOCK - sold,
         seatsMatchTickets: seats!.tickets === seatsSold && seats!.available === SEATS - seatsSold,
         resalesMatchAnswers: offerRows.length === offers.length && resalesMatch,
+        cardDepositsCreditedOnce: cardsCredited,
         healthyAfter,
       },
       mismatches,
@@ -358,11 +403,13 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
  * client sees a failure; its retry with the same key must replay the stored
  * outcome and move nothing more.
  */
-export const lostCommitAnswer = async (options: { send: Send; databaseUrl: string; loseAnswer: (statement: RegExp) => Promise<void> }) => {
+type LostAnswer = { send: Send; databaseUrl: string; loseAnswer: (statement: RegExp) => Promise<void>; stripe?: StandIn };
+
+export const lostCommitAnswer = async (options: LostAnswer) => {
   const { send } = options;
   const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const { fans } = await setUp(sql, send, 2);
+    const { fans } = await setUp(sql, send, 2, options.stripe);
     const [payer, payee] = fans as [Fan, Fan];
     const request: DrillRequest = { method: 'POST', path: '/api/wallet/transfers', token: payer.token, key: randomUUID(), body: { to: payee.id, amount: 1234 } };
     const balances = async () =>
@@ -383,7 +430,45 @@ export const lostCommitAnswer = async (options: { send: Send; databaseUrl: strin
   }
 };
 
-const FINAL = new Set([200, 201, 422]);
+/**
+ * Stripe's confirmation of a card top-up is credited and committed, but the
+ * answer is lost: Stripe sees a failure and delivers the event again, which
+ * must be acknowledged as done and credit nothing more.
+ */
+export const lostConfirmationAnswer = async (options: LostAnswer & { stripe: StandIn }) => {
+  const { send, stripe } = options;
+  const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const { fans } = await setUp(sql, send, 2, stripe);
+    const fan = fans[0]!;
+    const opened = await send({ method: 'POST', path: '/api/wallet/deposit', token: fan.token, key: randomUUID(), body: { amount: 4321, method: 'card' } });
+    const delivery = signed(stripeEventOf('payment_intent.succeeded', stripe.pay(opened.body.payment.payment_intent_id)));
+    const request: DrillRequest = { method: 'POST', path: WEBHOOK, raw: delivery.payload, headers: { 'stripe-signature': delivery.signature } };
+    const balance = async () => Number((await sql`select balance from wallets where user_id = ${fan.id}`)[0]!.balance);
+    const before = await balance();
+    const cut = options.loseAnswer(/\bdeposit_paid\(/);
+    const first = await send(request).catch((): DrillAnswer => ({ status: 0, body: undefined, replayed: false }));
+    await cut;
+    const redelivered = await send(request);
+    const [{ credits }] = (await sql`
+      select count(*)::int as credits from transactions t join deposits d on d.transfer_id = t.transfer_id
+      where d.id = ${opened.body.deposit.id} and t.type = 'deposit'`) as unknown as [{ credits: number }];
+    return { opened: opened.status, first, redelivered, before, after: await balance(), credits };
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+};
+
+/** The lost answer was a 503; Stripe's redelivery was acknowledged as done, and 43.21 was credited once. */
+export const expectCreditedOnce = (seen: Awaited<ReturnType<typeof lostConfirmationAnswer>>) => {
+  expect(seen.opened).toBe(202);
+  expect(seen.first.status).toBe(503);
+  expect(seen.redelivered).toMatchObject({ status: 200, body: { received: true, outcome: 'duplicate' } });
+  expect(seen.after).toBe(seen.before + 4321);
+  expect(seen.credits).toBe(1);
+};
+
+const FINAL = new Set([200, 201, 202, 422]);
 
 /** The drill's verdict: the books hold, every op settled, and no answer but 503, 409 or 429 came from the faults. */
 export const expectDrillHeld = (report: DrillReport, context = '') => {

@@ -14,6 +14,8 @@ export default async function setup() {
     UPSTASH_REDIS_REST_TOKEN: scratch.redis.token,
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
     ESIM_WEBHOOK_SECRET: 'test-esim-webhook-secret',
+    // Top-ups are the simulated provider's, but for the files that point the Stripe SDK at a stand-in (test/support/stripe.ts).
+    STRIPE_WEBHOOK_SECRET: 'whsec_test_stripe_webhook_secret',
     TICKET_SIGNING_KEY: JSON.stringify({ ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'test' }),
     BCRYPT_COST: '10',
     PG_POOL_MAX: '10',

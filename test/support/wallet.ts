@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { handler as stripeWebhookHandler } from '../../functions/payments/stripe-webhook';
 import { handler as balanceHandler } from '../../functions/wallet/balance';
 import { handler as depositHandler } from '../../functions/wallet/deposit';
 import { handler as transferHandler } from '../../functions/wallet/transfer';
@@ -25,3 +26,11 @@ export const send = (from: Fan, to: string, amount: number, idempotencyKey = key
 
 export const balanceOf = async (fan: Fan): Promise<number> =>
   (await invoke(balanceHandler, { path: '/api/wallet/balance', token: fan.token })).body.balance;
+
+/** A delivery of Stripe's, through the webhook's handler. */
+export const deliver = (delivery: { payload: string; signature?: string }) =>
+  invoke(stripeWebhookHandler, {
+    path: '/api/payments/webhooks/stripe',
+    rawBody: delivery.payload,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(delivery.signature ? { 'stripe-signature': delivery.signature } : {}) },
+  });
