@@ -154,24 +154,51 @@ describe('the packaged deploy', () => {
     }
   });
 
+  /** Starts a function's packaged bundle in a fresh Node with `env`, printing what `report` evaluates to. */
+  const start = (name: string, props: Record<string, unknown>, env: Record<string, string> = {}, report = "''") => {
+    const extension = yml.custom.esbuild.outputFileExtension ?? '.js';
+    const file = `${/^(.+)\.\w+$/.exec(props.Handler as string)![1]}${extension}`;
+    const bundle = join(work, 'bundles', name, file);
+    if (!existsSync(bundle)) {
+      const unzipped = unzipSync(readFileSync(join(out, basename((props.Code as { S3Key: string }).S3Key))), { filter: (entry) => entry.name === file });
+      mkdirSync(dirname(bundle), { recursive: true });
+      writeFileSync(bundle, unzipped[file]!);
+    }
+    return spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(${report})`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+  };
+
   it("starts each function's bundle without loading undici, which no handler uses (nodejs/node#59686)", () => {
     // On Node 22 an ESM import of node:http builds a facade that reads its
     // WebSocket getters, loading undici: about 15 ms of each cold start.
-    const extension = yml.custom.esbuild.outputFileExtension ?? '.js';
-    const bundles = join(work, 'bundles');
     for (const [name, props] of lambdas()) {
-      const file = `${/^(.+)\.\w+$/.exec(props.Handler as string)![1]}${extension}`;
-      const unzipped = unzipSync(readFileSync(join(out, basename((props.Code as { S3Key: string }).S3Key))), { filter: (entry) => entry.name === file });
-      const bundle = join(bundles, name, file);
-      mkdirSync(dirname(bundle), { recursive: true });
-      writeFileSync(bundle, unzipped[file]!);
-      const started = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(process.moduleLoadList.filter((m) => m.includes('undici')).join(' '))`], {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '' },
-      });
+      const started = start(name, props, {}, "process.moduleLoadList.filter((m) => m.includes('undici')).join(' ')");
       expect(started.status, `${name}: ${started.stderr}`).toBe(0);
       expect(started.stdout.trim(), name).toBe('');
     }
+  });
+
+  it('refuses to start, on a deployed stage, a function that may credit a top-up with the simulated provider', () => {
+    const deposits = lambdas().filter(([name]) => ['walletDeposit', 'paymentsStripeWebhook'].includes(name));
+    expect(deposits).toHaveLength(2);
+    for (const [name, props] of deposits) {
+      const refused = start(name, props, { STAGE: 'prod', PAYMENT_PROVIDER: 'simulated' });
+      expect(refused.status, name).not.toBe(0);
+      expect(refused.stderr, name).toContain('PAYMENT_PROVIDER=simulated credits money nobody paid');
+      expect(start(name, props, { STAGE: 'prod', PAYMENT_PROVIDER: 'stripe' }).status, name).toBe(0);
+    }
+  });
+
+  it("hands Stripe's secret key to the deposit function alone, and the webhook's secret to the webhook alone", () => {
+    const holders = (variable: string) =>
+      lambdas()
+        .filter(([, props]) => variable in ((props.Environment as { Variables: Record<string, unknown> }).Variables ?? {}))
+        .map(([name]) => name);
+    expect(holders('STRIPE_SECRET_KEY')).toEqual(['walletDeposit']);
+    expect(holders('STRIPE_WEBHOOK_SECRET')).toEqual(['paymentsStripeWebhook']);
+    expect(holders('PAYMENT_PROVIDER')).toHaveLength(lambdas().length);
   });
 
   it('routes the HTTP API exactly as serverless.yml does: every endpoint of lib/routes.ts to its own function, the rest to the catch-all', () => {
@@ -259,6 +286,11 @@ describe('the settings of a deployed stage (serverless.yml)', () => {
 
   it('are prod and staging, with no `default` stage that a deployed one would fall back to', () => {
     expect(deployed.sort()).toEqual(['prod', 'staging']);
+  });
+
+  it.each(deployed)('%s collects top-ups through Stripe, never the simulated provider, and from Stripe itself', (stage) => {
+    expect(yml.params[stage]!.paymentProvider).toBe('stripe');
+    expect(yml.params[stage]!.stripeApiBase).toBe('');
   });
 
   it.each(deployed)('%s defines every setting serverless.yml uses, and those of dev', (stage) => {

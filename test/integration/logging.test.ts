@@ -17,8 +17,9 @@ import * as users from '../../lib/auth/users';
 import { logger } from '../../lib/log';
 import { newFan } from '../support/fans';
 import { invoke, randomIp } from '../support/http';
+import { signed, startStripeStandIn, stripeEventOf } from '../support/stripe';
 import { buy, newEvent, scan, steward } from '../support/tickets';
-import { deposit, key, send } from '../support/wallet';
+import { deliver, deposit, key, send } from '../support/wallet';
 
 const lines: string[] = [];
 
@@ -89,4 +90,32 @@ it('logs each request once, with its facts and none of its secrets', async () =>
   expect(line('getMe')).toMatchObject({ status: 500, user_id: fan.id, request_id: failed.body.request_id });
   expect(line('login')).toMatchObject({ status: 200, request_id: expect.any(String) });
   expect(line('login').user_id).toBeUndefined();
+});
+
+it("logs a card top-up and Stripe's events without the client secret, the signature or Stripe's keys", async () => {
+  const stripe = await startStripeStandIn();
+  vi.stubEnv('PAYMENT_PROVIDER', 'stripe');
+  vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_logging_secret_key');
+  vi.stubEnv('STRIPE_API_BASE', stripe.url);
+  try {
+    const fan = await newFan();
+    const opened = await deposit(fan, 3000);
+    expect(opened.status).toBe(202);
+    const delivery = signed(stripeEventOf('payment_intent.succeeded', stripe.pay(opened.body.payment.payment_intent_id)));
+    expect((await deliver(delivery)).body.outcome).toBe('credited');
+    const ignored = signed(stripeEventOf('customer.created', { id: 'cus_1', object: 'customer' }));
+    expect((await deliver(ignored)).body.outcome).toBe('ignored');
+    expect((await deliver({ ...ignored, signature: 'garbage' })).status).toBe(400);
+
+    const logged = lines.join('');
+    for (const secret of [opened.body.payment.client_secret, delivery.signature, ignored.signature, 'sk_test_logging_secret_key', process.env.STRIPE_WEBHOOK_SECRET!]) {
+      expect(logged, 'a secret was logged').not.toContain(secret);
+    }
+    const requests = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"message":"request"')).map((l) => JSON.parse(l));
+    expect(requests.filter((r) => r.route === 'stripeWebhook').map((r) => r.status)).toEqual([200, 200, 400]);
+    expect(logged).toContain('"message":"payment event ignored"');
+  } finally {
+    vi.unstubAllEnvs();
+    await stripe.close();
+  }
 });

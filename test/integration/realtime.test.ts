@@ -27,8 +27,9 @@ import { purgeStaleConnections } from '../../lib/realtime/connections';
 import { pushTo } from '../../lib/realtime/push';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
+import { disputeOf, signed, startStripeStandIn, stripeEventOf } from '../support/stripe';
 import { buy, newEvent } from '../support/tickets';
-import { deposit, key } from '../support/wallet';
+import { deliver, deposit, key } from '../support/wallet';
 
 /** What the stand-in management API received, by connection id, and the connections it was asked to close. */
 const received = new Map<string, unknown[]>();
@@ -258,6 +259,29 @@ describe('notifications pushed as they are recorded, once', () => {
       ['ticket-resold', ticket, 2500],
     ]);
     expect(received.get(anaSocket)).toBeUndefined();
+  });
+
+  it('a card top-up credited, then charged back: to the fan, once each, whatever Stripe redelivers', async () => {
+    const stripe = await startStripeStandIn();
+    vi.stubEnv('PAYMENT_PROVIDER', 'stripe');
+    vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_realtime');
+    vi.stubEnv('STRIPE_API_BASE', stripe.url);
+    try {
+      const fan = await newFan();
+      const socket = await openOffline(fan);
+      const opened = await deposit(fan, 2500);
+      const intent = stripe.pay(opened.body.payment.payment_intent_id);
+      const credited = signed(stripeEventOf('payment_intent.succeeded', intent));
+      const chargeback = signed(stripeEventOf('charge.dispute.created', disputeOf(intent, 2500)));
+      for (const delivery of [credited, credited, chargeback, chargeback]) expect((await deliver(delivery)).status).toBe(200);
+      expect(notificationsOf(socket).map((n) => [n.notification.kind, n.notification.payload.deposit_id])).toEqual([
+        ['deposit-credited', opened.body.deposit.id],
+        ['deposit-disputed', opened.body.deposit.id],
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
+      await stripe.close();
+    }
   });
 
   it("low eSIM data: to the fan, once per threshold, whatever the carrier resends", async () => {
