@@ -322,7 +322,7 @@ export const main = async (): Promise<Figure[]> => {
     const traveller = fans[6]!;
     const useUp = () => plain`update esim_active set data_used = data_total where user_id = ${traveller.id}`;
     const ticketOnce = async () => {
-      const bought = await invoke(purchaseTickets, { path: '/api/tickets/purchase', token: traveller.token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id: 'om-losc-2026-12-20', category: 'virage_sud', quantity: 1 } });
+      const bought = await invoke(purchaseTickets, { path: '/api/tickets/purchase', token: traveller.token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id: 'om-losc', category: 'virage_sud', quantity: 1 } });
       if (bought.status !== 201) throw new Error(`ticket purchase answered ${bought.status} ${bought.raw}`);
     };
     const activateOnce = async () => {
@@ -355,7 +355,7 @@ export const main = async (): Promise<Figure[]> => {
       const [seller] = await plain<{ id: string }[]>`select id from wallets where system = 'esim' and shard = ${shardOf(traveller.id)}`;
       plainActivationTrips = await roundTripsOf(proxy, () => plainActivation(plainOne, traveller.id, wallet.get(traveller.id)!, seller!.id, 'eu-5gb-7d'), useUp);
       const [box] = await plain<{ id: string }[]>`select id from wallets where system = 'ticketing' and shard = ${shardOf(traveller.id)}`;
-      plainTicketTrips = await roundTripsOf(proxy, () => plainTicketPurchase(plainOne, traveller.id, wallet.get(traveller.id)!, box!.id, 'om-losc-2026-12-20', 'virage_sud'));
+      plainTicketTrips = await roundTripsOf(proxy, () => plainTicketPurchase(plainOne, traveller.id, wallet.get(traveller.id)!, box!.id, 'om-losc', 'virage_sud'));
     } finally {
       await plainOne.end({ timeout: 5 });
     }

@@ -35,21 +35,32 @@ const productPlayers = [
   { id: 'psg-home-2026-dembele', player: 'Ousmane Dembélé' },
 ];
 
+/**
+ * Demo matches, `days` after the day the data is loaded, kicking off at
+ * `kickoff` (UTC): the first is always ahead, so the README's tour can buy a
+ * ticket for it whatever the day. Their ids carry no date, which would lie.
+ */
 const events = [
-  { id: 'asm-psg-2026-12-05', title: 'AS Monaco vs Paris Saint-Germain', club: 'AS_MONACO', date: '2026-12-05T20:00:00Z', venue: 'Stade Louis-II', competition: 'Ligue 1', hot: true, vip: true,
+  { id: 'asm-psg', days: 1, kickoff: '20:00', title: 'AS Monaco vs Paris Saint-Germain', club: 'AS_MONACO', venue: 'Stade Louis-II', competition: 'Ligue 1', hot: true, vip: true,
     categories: [{ category: 'tribune_nord', price: 3500, capacity: 2000 }, { category: 'tribune_honneur', price: 9000, capacity: 600 }, { category: 'vip', price: 25000, capacity: 80 }] },
-  { id: 'asm-om-2027-01-17', title: 'AS Monaco vs Olympique de Marseille', club: 'AS_MONACO', date: '2027-01-17T16:00:00Z', venue: 'Stade Louis-II', competition: 'Ligue 1', hot: true, vip: false,
-    categories: [{ category: 'tribune_nord', price: 3000, capacity: 2000 }, { category: 'tribune_honneur', price: 8000, capacity: 600 }] },
-  { id: 'psg-ol-2026-12-13', title: 'Paris Saint-Germain vs Olympique Lyonnais', club: 'PSG', date: '2026-12-13T20:45:00Z', venue: 'Parc des Princes', competition: 'Ligue 1', hot: false, vip: true,
+  { id: 'psg-ol', days: 9, kickoff: '20:45', title: 'Paris Saint-Germain vs Olympique Lyonnais', club: 'PSG', venue: 'Parc des Princes', competition: 'Ligue 1', hot: false, vip: true,
     categories: [{ category: 'virage_auteuil', price: 4500, capacity: 4000 }, { category: 'loge', price: 30000, capacity: 120 }] },
-  { id: 'om-losc-2026-12-20', title: 'Olympique de Marseille vs LOSC Lille', club: 'OM', date: '2026-12-20T21:00:00Z', venue: 'Orange Vélodrome', competition: 'Ligue 1', hot: false, vip: false,
+  { id: 'om-losc', days: 16, kickoff: '21:00', title: 'Olympique de Marseille vs LOSC Lille', club: 'OM', venue: 'Orange Vélodrome', competition: 'Ligue 1', hot: false, vip: false,
     categories: [{ category: 'virage_sud', price: 2500, capacity: 5000 }, { category: 'jean_bouin', price: 6500, capacity: 1500 }] },
+  { id: 'asm-om', days: 44, kickoff: '16:00', title: 'AS Monaco vs Olympique de Marseille', club: 'AS_MONACO', venue: 'Stade Louis-II', competition: 'Ligue 1', hot: true, vip: false,
+    categories: [{ category: 'tribune_nord', price: 3000, capacity: 2000 }, { category: 'tribune_honneur', price: 8000, capacity: 600 }] },
   // Away matches abroad, listed for the visiting club's fans: those who go need data there.
-  { id: 'ars-asm-2027-02-24', title: 'Arsenal vs AS Monaco', club: 'AS_MONACO', date: '2027-02-24T20:00:00Z', venue: 'Emirates Stadium', competition: 'Champions League', country: 'GB', hot: true, vip: false,
+  { id: 'ars-asm', days: 82, kickoff: '20:00', title: 'Arsenal vs AS Monaco', club: 'AS_MONACO', venue: 'Emirates Stadium', competition: 'Champions League', country: 'GB', hot: true, vip: false,
     categories: [{ category: 'parcage_visiteurs', price: 6500, capacity: 300 }] },
-  { id: 'rma-psg-2027-03-10', title: 'Real Madrid vs Paris Saint-Germain', club: 'PSG', date: '2027-03-10T20:00:00Z', venue: 'Santiago Bernabéu', competition: 'Champions League', country: 'ES', hot: true, vip: false,
+  { id: 'rma-psg', days: 96, kickoff: '20:00', title: 'Real Madrid vs Paris Saint-Germain', club: 'PSG', venue: 'Santiago Bernabéu', competition: 'Champions League', country: 'ES', hot: true, vip: false,
     categories: [{ category: 'grada_visitante', price: 7500, capacity: 400 }] },
 ];
+
+/** The kick-off `days` after today (UTC) at `kickoff`, "HH:MM". */
+export const matchDate = (days: number, kickoff: string, today = new Date()): Date => {
+  const [hours, minutes] = kickoff.split(':').map(Number) as [number, number];
+  return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days, hours, minutes));
+};
 
 const esimPlans = [
   { id: 'eu-5gb-7d', name: 'Europe 5 GB', region: 'Europe', data: '5GB', data_mb: 5120, duration: 7, countries: ['FR', 'MC', 'IT', 'ES', 'DE', 'PT', 'BE', 'NL'], price: 999, popular: true },
@@ -85,20 +96,20 @@ const demoFans: Record<string, { name: string; club_id: string }> = {
  * fan's place in this list, so that seeding again adds nothing: append only.
  */
 const demoPurchases: { by: string; days: number; products: string[]; events: string[]; esim?: string }[] = [
-  { by: 'lucas', days: 20, products: ['asm-home-2026', 'asm-scarf'], events: ['asm-psg-2026-12-05'] },
-  { by: 'chloe', days: 15, products: ['asm-home-2026'], events: ['asm-psg-2026-12-05', 'ars-asm-2027-02-24'], esim: 'uk-10gb-15d' },
-  { by: 'hugo', days: 30, products: ['asm-scarf'], events: ['asm-om-2027-01-17'] },
-  { by: 'manon', days: 12, products: ['asm-home-2026', 'asm-scarf'], events: ['asm-psg-2026-12-05'] },
-  { by: 'theo', days: 9, products: ['asm-home-2026'], events: ['asm-psg-2026-12-05', 'ars-asm-2027-02-24'], esim: 'uk-10gb-15d' },
+  { by: 'lucas', days: 20, products: ['asm-home-2026', 'asm-scarf'], events: ['asm-psg'] },
+  { by: 'chloe', days: 15, products: ['asm-home-2026'], events: ['asm-psg', 'ars-asm'], esim: 'uk-10gb-15d' },
+  { by: 'hugo', days: 30, products: ['asm-scarf'], events: ['asm-om'] },
+  { by: 'manon', days: 12, products: ['asm-home-2026', 'asm-scarf'], events: ['asm-psg'] },
+  { by: 'theo', days: 9, products: ['asm-home-2026'], events: ['asm-psg', 'ars-asm'], esim: 'uk-10gb-15d' },
   { by: 'lea', days: 25, products: ['asm-away-2026', 'asm-scarf'], events: [] },
   { by: 'nathan', days: 7, products: ['asm-ben-yedder-nft', 'asm-home-2026-ben-seghir'], events: [] },
-  { by: 'camille', days: 40, products: ['asm-home-2026', 'asm-home-2026-ben-seghir'], events: ['asm-om-2027-01-17'] },
-  { by: 'jade', days: 5, products: ['asm-home-2026'], events: ['ars-asm-2027-02-24'], esim: 'uk-10gb-15d' },
-  { by: 'ines', days: 18, products: ['psg-home-2026', 'psg-cap'], events: ['psg-ol-2026-12-13'] },
-  { by: 'karim', days: 10, products: ['psg-home-2026'], events: ['rma-psg-2027-03-10'], esim: 'eu-5gb-7d' },
+  { by: 'camille', days: 40, products: ['asm-home-2026', 'asm-home-2026-ben-seghir'], events: ['asm-om'] },
+  { by: 'jade', days: 5, products: ['asm-home-2026'], events: ['ars-asm'], esim: 'uk-10gb-15d' },
+  { by: 'ines', days: 18, products: ['psg-home-2026', 'psg-cap'], events: ['psg-ol'] },
+  { by: 'karim', days: 10, products: ['psg-home-2026'], events: ['rma-psg'], esim: 'eu-5gb-7d' },
   { by: 'sarah', days: 22, products: ['psg-home-2026', 'psg-home-2026-dembele'], events: [] },
-  { by: 'yanis', days: 14, products: ['psg-cap'], events: ['psg-ol-2026-12-13'] },
-  { by: 'emma', days: 6, products: ['psg-home-2026'], events: ['rma-psg-2027-03-10'], esim: 'eu-5gb-7d' },
+  { by: 'yanis', days: 14, products: ['psg-cap'], events: ['psg-ol'] },
+  { by: 'emma', days: 6, products: ['psg-home-2026'], events: ['rma-psg'], esim: 'eu-5gb-7d' },
 ];
 const demoId = (kind: number, n: number) => `5eed000${kind}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -119,11 +130,12 @@ export const seed = async (sql: Sql): Promise<void> => {
       update products p set player = v.player from jsonb_to_recordset(${t.json(productPlayers)}) as v(id text, player text)
       where p.id = v.id and p.player is null`;
     await t`insert into esim_plans ${t(esimPlans)} on conflict (id) do nothing`;
-    for (const { categories, ...event } of events) {
+    for (const { categories, days, kickoff, ...event } of events) {
       const priceFrom = Math.min(...categories.map((c) => c.price));
+      // A demo match already played (a dev database kept for months) is put ahead again; one still to come keeps its date.
       await t`
-        insert into events ${t({ ...event, price_from: priceFrom })}
-        on conflict (id) do nothing`;
+        insert into events ${t({ ...event, date: matchDate(days, kickoff), price_from: priceFrom })}
+        on conflict (id) do update set date = excluded.date where events.date <= now()`;
       await t`
         insert into event_categories ${t(categories.map((c) => ({ ...c, event_id: event.id, available: c.capacity })))}
         on conflict do nothing`;

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { FanName, PageQuery, schema } from '../http/schemas';
 import { Cents } from '../money';
 
-const EventId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an event id such as asm-psg-2026-12-05' })));
+const EventId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an event id such as asm-psg' })));
 /** At most 6 tickets in one purchase. */
 export const QUANTITY_MAX = 6;
 

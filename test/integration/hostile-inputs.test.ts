@@ -266,19 +266,19 @@ const baselines: Record<string, () => Baseline> = {
   stripeWebhook: () => ({ body: stripeEventOf('customer.created', { id: 'cus_hostile', object: 'customer' }) }),
   listNotifications: () => ({}),
   listEvents: () => ({}),
-  getEvent: () => ({ params: { id: 'asm-psg-2026-12-05' } }),
+  getEvent: () => ({ params: { id: 'asm-psg' } }),
   // The hostile fan holds nothing: a purchase is refused for lack of funds.
-  purchaseTickets: () => ({ body: { event_id: 'asm-psg-2026-12-05', category: 'tribune_nord', quantity: 1 } }),
+  purchaseTickets: () => ({ body: { event_id: 'asm-psg', category: 'tribune_nord', quantity: 1 } }),
   listMyTickets: () => ({}),
   getTicket: () => ({ params: { id: randomUUID() } }),
   getTicketCode: () => ({ params: { id: randomUUID() } }),
   getTicketKeys: () => ({}),
   getTicketMetadata: () => ({ params: { id: randomUUID() } }),
-  checkInTicket: () => ({ body: { code: 'not-a-code', event_id: 'asm-psg-2026-12-05' } }),
+  checkInTicket: () => ({ body: { code: 'not-a-code', event_id: 'asm-psg' } }),
   // The hostile fan holds no ticket and there is no such offer: each is refused as not found.
   transferTicket: () => ({ params: { id: randomUUID() }, body: { to: 'nobody@example.test' } }),
   offerTicketForResale: () => ({ params: { id: randomUUID() }, body: { price: 1000 } }),
-  listResaleOffers: () => ({ query: { event_id: 'asm-psg-2026-12-05' } }),
+  listResaleOffers: () => ({ query: { event_id: 'asm-psg' } }),
   buyResaleOffer: () => ({ params: { id: randomUUID() } }),
   withdrawResaleOffer: () => ({ params: { id: randomUUID() } }),
   // The hostile fan is in no conversation and names no fan that exists: each is refused as not found.
