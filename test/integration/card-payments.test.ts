@@ -185,6 +185,14 @@ describe('a card top-up with Stripe', () => {
     expect((await deposit(fan, 100)).status).toBe(202);
   });
 
+  it('lets no burst of concurrent top-ups slip past the daily limit', async () => {
+    const fan = await newFan();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => deposit(fan, 80_000)));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 422, 422, 422, 422]);
+    const [{ pending }] = await db()<{ pending: number }[]>`select sum(amount)::int as pending from deposits where user_id = ${fan.id}`;
+    expect(pending).toBe(160_000);
+  });
+
   it("refuses less than Stripe's €0.50 with 422, before anything reaches Stripe", async () => {
     const fan = await newFan();
     const before = stripe.requests.length;
