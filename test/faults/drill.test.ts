@@ -31,19 +31,11 @@ import { expectCreditedOnce, expectDrillHeld, expectReplayedOnce, lostCommitAnsw
 import { realRedis } from '../support/faults';
 import { invoke } from '../support/http';
 import { startPgProxy, type PgProxy } from '../support/pg-proxy';
-import { startStripeStandIn, type StandIn } from '../support/stripe';
+import { collectThrough, startStripeStandIn, type StandIn } from '../support/stripe';
 
 const admin = await realRedis();
 let bridge: RedisBridge | undefined;
 let stripe: StandIn;
-
-/** Top-ups through Stripe (its stand-in) from here on, until PAYMENT_PROVIDER is set back. */
-const collectWithStripe = () => {
-  vi.stubEnv('PAYMENT_PROVIDER', 'stripe');
-  vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_drill');
-  vi.stubEnv('STRIPE_API_BASE', stripe.url);
-  return stripe;
-};
 
 beforeAll(async () => {
   stripe = await startStripeStandIn();
@@ -106,7 +98,7 @@ describe('the fault drill, in process', () => {
         redis: admin && bridge ? { admin, clientName: bridge.clientName } : undefined,
         fans: 16,
         concurrency: 12,
-        stripe: round === 2 ? collectWithStripe() : undefined,
+        stripe: round === 2 ? collectThrough(stripe) : undefined,
       });
       vi.stubEnv('PAYMENT_PROVIDER', 'simulated');
       console.log(`drill round ${round}${round === 2 ? ' (card top-ups through Stripe)' : ''}: ${JSON.stringify(report)}`);
@@ -140,7 +132,7 @@ describe('a payment whose COMMIT answer is lost', () => {
     const databaseUrl = process.env.DATABASE_URL!;
     vi.stubEnv('DATABASE_URL', proxy.url);
     await closeDb();
-    const seen = await lostConfirmationAnswer({ send: inProcess, databaseUrl, loseAnswer: (statement) => proxy.loseNextAnswer(statement), stripe: collectWithStripe() });
+    const seen = await lostConfirmationAnswer({ send: inProcess, databaseUrl, loseAnswer: (statement) => proxy.loseNextAnswer(statement), stripe: collectThrough(stripe) });
     expectCreditedOnce(seen);
   });
 });

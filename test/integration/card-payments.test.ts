@@ -15,17 +15,14 @@ import { paymentProvider } from '../../lib/payments/provider';
 import { expectProblem } from '../support/assertions';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
-import { disputeOf, signed, startStripeStandIn, stripeEventOf, type Intent, type StandIn } from '../support/stripe';
+import { collectThrough, disputeOf, signed, startStripeStandIn, stripeEventOf, type Intent, type StandIn } from '../support/stripe';
 import { buy, newEvent } from '../support/tickets';
 import { balanceOf, deliver, deposit, key, send } from '../support/wallet';
 
 let stripe: StandIn;
 
 beforeAll(async () => {
-  stripe = await startStripeStandIn();
-  vi.stubEnv('PAYMENT_PROVIDER', 'stripe');
-  vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_stand_in');
-  vi.stubEnv('STRIPE_API_BASE', stripe.url);
+  stripe = collectThrough(await startStripeStandIn());
 });
 
 afterAll(async () => {
@@ -189,8 +186,8 @@ describe('a card top-up with Stripe', () => {
     const fan = await newFan();
     const answers = await Promise.all(Array.from({ length: 6 }, () => deposit(fan, 80_000)));
     expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 422, 422, 422, 422]);
-    const [{ pending }] = await db()<{ pending: number }[]>`select sum(amount)::int as pending from deposits where user_id = ${fan.id}`;
-    expect(pending).toBe(160_000);
+    const [opened] = await db()<{ pending: number }[]>`select sum(amount)::int as pending from deposits where user_id = ${fan.id}`;
+    expect(opened!.pending).toBe(160_000);
   });
 
   it("refuses less than Stripe's €0.50 with 422, before anything reaches Stripe", async () => {

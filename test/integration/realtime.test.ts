@@ -27,7 +27,7 @@ import { purgeStaleConnections } from '../../lib/realtime/connections';
 import { pushTo } from '../../lib/realtime/push';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
-import { disputeOf, signed, startStripeStandIn, stripeEventOf } from '../support/stripe';
+import { disputeOf, signed, stripeEventOf, withStripe } from '../support/stripe';
 import { buy, newEvent } from '../support/tickets';
 import { deliver, deposit, key } from '../support/wallet';
 
@@ -261,12 +261,8 @@ describe('notifications pushed as they are recorded, once', () => {
     expect(received.get(anaSocket)).toBeUndefined();
   });
 
-  it('a card top-up credited, then charged back: to the fan, once each, whatever Stripe redelivers', async () => {
-    const stripe = await startStripeStandIn();
-    vi.stubEnv('PAYMENT_PROVIDER', 'stripe');
-    vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_realtime');
-    vi.stubEnv('STRIPE_API_BASE', stripe.url);
-    try {
+  it('a card top-up credited, then charged back: to the fan, once each, whatever Stripe redelivers', () =>
+    withStripe(async (stripe) => {
       const fan = await newFan();
       const socket = await openOffline(fan);
       const opened = await deposit(fan, 2500);
@@ -278,11 +274,7 @@ describe('notifications pushed as they are recorded, once', () => {
         ['deposit-credited', opened.body.deposit.id],
         ['deposit-disputed', opened.body.deposit.id],
       ]);
-    } finally {
-      vi.unstubAllEnvs();
-      await stripe.close();
-    }
-  });
+    }));
 
   it("low eSIM data: to the fan, once per threshold, whatever the carrier resends", async () => {
     const fan = await newFan();

@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { vi } from 'vitest';
 
 export type Intent = {
   id: string;
@@ -189,4 +190,23 @@ export const stripeSignature = (payload: string, options: Signing = {}) =>
 export const signed = (event: unknown, options: Signing = {}) => {
   const payload = JSON.stringify(event);
   return { payload, signature: stripeSignature(payload, options) };
+};
+
+/** Top-ups through Stripe, the SDK pointed at the stand-in, until the test unstubs the environment. */
+export const collectThrough = (stripe: StandIn): StandIn => {
+  vi.stubEnv('PAYMENT_PROVIDER', 'stripe');
+  vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_stand_in');
+  vi.stubEnv('STRIPE_API_BASE', stripe.url);
+  return stripe;
+};
+
+/** Runs `test` with top-ups through a stand-in of its own, then puts the environment back. */
+export const withStripe = async <T>(test: (stripe: StandIn) => Promise<T>): Promise<T> => {
+  const stripe = collectThrough(await startStripeStandIn());
+  try {
+    return await test(stripe);
+  } finally {
+    vi.unstubAllEnvs();
+    await stripe.close();
+  }
 };
