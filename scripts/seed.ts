@@ -1,4 +1,5 @@
 /** Demo data for local runs: clubs, shop products, matches, eSIM plans, a steward per club. Safe to re-run. */
+import type { TransactionSql } from 'postgres';
 import { hashPassword } from '../lib/auth/passwords';
 import type { Sql } from '../lib/db';
 
@@ -35,12 +36,27 @@ const productPlayers = [
   { id: 'psg-home-2026-dembele', player: 'Ousmane Dembélé' },
 ];
 
+/** A match `days` after the day the data is loaded, kicking off at `kickoff` ("HH:MM", UTC), with its seat categories. */
+export type DemoMatch = {
+  id: string;
+  days: number;
+  kickoff: string;
+  title: string;
+  club: string;
+  venue: string;
+  competition: string;
+  country?: string;
+  hot: boolean;
+  vip: boolean;
+  categories: { category: string; price: number; capacity: number }[];
+};
+
 /**
- * Demo matches, `days` after the day the data is loaded, kicking off at
- * `kickoff` (UTC): the first is always ahead, so the README's tour can buy a
- * ticket for it whatever the day. Their ids carry no date, which would lie.
+ * The demo matches. The first is always ahead (20 hours at least, whatever
+ * the hour of loading), so the README's tour can buy a ticket for it on any
+ * day. Their ids carry no date, which would lie.
  */
-const events = [
+const events: DemoMatch[] = [
   { id: 'asm-psg', days: 1, kickoff: '20:00', title: 'AS Monaco vs Paris Saint-Germain', club: 'AS_MONACO', venue: 'Stade Louis-II', competition: 'Ligue 1', hot: true, vip: true,
     categories: [{ category: 'tribune_nord', price: 3500, capacity: 2000 }, { category: 'tribune_honneur', price: 9000, capacity: 600 }, { category: 'vip', price: 25000, capacity: 80 }] },
   { id: 'psg-ol', days: 9, kickoff: '20:45', title: 'Paris Saint-Germain vs Olympique Lyonnais', club: 'PSG', venue: 'Parc des Princes', competition: 'Ligue 1', hot: false, vip: true,
@@ -60,6 +76,23 @@ const events = [
 export const matchDate = (days: number, kickoff: string, today = new Date()): Date => {
   const [hours, minutes] = kickoff.split(':').map(Number) as [number, number];
   return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days, hours, minutes));
+};
+
+/**
+ * Puts `matches` on sale at their dates from `today`. One already played (a
+ * dev database kept for months, reseeded by `npm run dev`) is put ahead
+ * again; one still to come keeps its date and its seats as sold.
+ */
+export const scheduleMatches = async (sql: TransactionSql, matches: DemoMatch[], today = new Date()): Promise<void> => {
+  for (const { categories, days, kickoff, ...match } of matches) {
+    const priceFrom = Math.min(...categories.map((c) => c.price));
+    await sql`
+      insert into events ${sql({ ...match, date: matchDate(days, kickoff, today), price_from: priceFrom })}
+      on conflict (id) do update set date = excluded.date where events.date <= now()`;
+    await sql`
+      insert into event_categories ${sql(categories.map((c) => ({ ...c, event_id: match.id, available: c.capacity })))}
+      on conflict do nothing`;
+  }
 };
 
 const esimPlans = [
@@ -130,16 +163,7 @@ export const seed = async (sql: Sql): Promise<void> => {
       update products p set player = v.player from jsonb_to_recordset(${t.json(productPlayers)}) as v(id text, player text)
       where p.id = v.id and p.player is null`;
     await t`insert into esim_plans ${t(esimPlans)} on conflict (id) do nothing`;
-    for (const { categories, days, kickoff, ...event } of events) {
-      const priceFrom = Math.min(...categories.map((c) => c.price));
-      // A demo match already played (a dev database kept for months) is put ahead again; one still to come keeps its date.
-      await t`
-        insert into events ${t({ ...event, date: matchDate(days, kickoff), price_from: priceFrom })}
-        on conflict (id) do update set date = excluded.date where events.date <= now()`;
-      await t`
-        insert into event_categories ${t(categories.map((c) => ({ ...c, event_id: event.id, available: c.capacity })))}
-        on conflict do nothing`;
-    }
+    await scheduleMatches(t, events);
     const existing = new Set(
       (await t<{ email: string }[]>`select email from users where email = any(${clubs.map((c) => stewardEmail(c.id))})`).map((u) => u.email),
     );
