@@ -7,14 +7,20 @@
 
 alter table deposits
   add column provider text not null default 'simulated' check (provider in ('simulated', 'stripe')),
-  add column amount_received bigint check (amount_received > 0);
+  add column amount_received bigint check (amount_received > 0),
+  -- When its payment was cancelled, which no card can pay any more.
+  add column canceled_at timestamptz,
+  add constraint deposits_canceled_check check (canceled_at is null or status = 'failed');
 update deposits set amount_received = amount where status = 'succeeded';
--- `disputed`: credited, then charged back by the fan's bank. `failed` is not
--- final: a payment that failed may still succeed with another card.
+-- `disputed`: credited, then charged back by the fan's bank. `failed` is
+-- final only once cancelled (`canceled_at`): until then a payment that
+-- failed may still succeed with another card.
 alter table deposits drop constraint deposits_status_check,
   add constraint deposits_status_check check (status in ('pending', 'succeeded', 'failed', 'disputed'));
 alter table deposits drop constraint deposits_check,
   add constraint deposits_credited_check check ((status in ('succeeded', 'disputed')) = (transfer_id is not null));
+-- Card top-ups that may still be paid, oldest first: those abandoned are cancelled.
+create index deposits_payable_idx on deposits (created_at) where canceled_at is null and status in ('pending', 'failed');
 -- The fan's deposits, newest first, in keyset pages.
 create index deposits_user_page_idx on deposits (user_id, created_at desc, id desc);
 drop index deposits_user_created_idx;
@@ -138,17 +144,19 @@ begin
   return posted;
 end $$;
 
--- Opens a deposit: within `p_daily_max` per rolling 24 hours, pending ones
--- included, read under the fan's wallet lock (the caller's) so that
--- concurrent deposits cannot both slip under it. `refusal` is what to answer
--- instead; else `deposit` is the new pending row.
+-- Opens a deposit: within `p_daily_max` per rolling 24 hours, read under
+-- the fan's wallet lock (the caller's) so that concurrent deposits cannot
+-- both slip under it. Every deposit that is or may still be paid counts:
+-- pending and failed ones too, until their payment is cancelled (an
+-- abandoned one is, within the hour: lib/wallet/deposits.ts). `refusal` is
+-- what to answer instead; else `deposit` is the new pending row.
 create function deposit_open(p_user uuid, p_amount bigint, p_method text, p_provider text, p_daily_max bigint,
                              out refusal jsonb, out deposit deposits) language plpgsql as $$
 declare
   total bigint;
 begin
   select coalesce(sum(amount), 0) into total from deposits
-  where user_id = p_user and status <> 'failed' and created_at > now() - interval '24 hours';
+  where user_id = p_user and canceled_at is null and created_at > now() - interval '24 hours';
   if total + p_amount > p_daily_max then
     refusal := jsonb_build_object('refusal', 'daily-deposit-limit', 'limit', p_daily_max, 'remaining', greatest(0, p_daily_max - total));
     return;
@@ -173,8 +181,7 @@ begin
     ledger_leg(p_wallet, 'deposit', p_received, p_funding, jsonb_build_object('method', p_deposit.method))));
   update deposits set
     -- A chargeback can arrive before the confirmation it disputes.
-    status = case when p_wallet.frozen and exists (select 1 from disputes where deposit_id = p_deposit.id and status <> 'won')
-                  then 'disputed' else 'succeeded' end,
+    status = case when exists (select 1 from disputes where deposit_id = p_deposit.id and status <> 'won') then 'disputed' else 'succeeded' end,
     amount_received = p_received, transfer_id = (posted ->> 'transfer_id')::uuid, confirmed_at = now()
   where id = p_deposit.id;
   if p_wallet.frozen then
@@ -271,10 +278,11 @@ begin
                                array[dep.user_id]);
 end $$;
 
--- The provider's payment `p_payment` for deposit `p_deposit` failed or was
--- cancelled: a pending deposit is marked failed (and no longer counts
--- against the limits). A failed one may still be paid later and credited.
-create function deposit_failed(p_deposit uuid, p_payment text) returns jsonb language plpgsql as $$
+-- The provider's payment `p_payment` for deposit `p_deposit` failed, or was
+-- cancelled (`p_final`): the deposit is marked failed. A failed one may
+-- still be paid later and credited, so it counts against the limits until
+-- its payment is cancelled.
+create function deposit_failed(p_deposit uuid, p_payment text, p_final boolean) returns jsonb language plpgsql as $$
 declare
   dep deposits;
 begin
@@ -283,7 +291,8 @@ begin
   if not found then
     return payment_event_outcome('unknown');
   end if;
-  update deposits set status = 'failed' where id = dep.id and status = 'pending';
+  update deposits set status = 'failed', canceled_at = case when p_final then now() end
+  where id = dep.id and (status = 'pending' or (status = 'failed' and p_final and canceled_at is null));
   return payment_event_outcome(case when found then 'failed' else 'duplicate' end, jsonb_build_object('deposit_id', dep.id, 'user_id', dep.user_id));
 end $$;
 
@@ -322,18 +331,27 @@ begin
                                case when taken > 0 then array[dep.user_id] else '{}' end);
 end $$;
 
--- Dispute `p_dispute` closed: won by the platform (the bank kept nothing),
--- what was taken back returns to the wallet and nothing is owed; lost, what
--- is owed stays owed. Either way the wallet thaws if nothing else holds it.
-create function deposit_dispute_closed(p_dispute text, p_won boolean) returns jsonb language plpgsql as $$
+-- Dispute `p_dispute` of payment `p_payment` closed: won by the platform
+-- (the bank kept nothing), what was taken back returns to the wallet and
+-- nothing is owed for it; lost, what is owed stays owed. Either way the
+-- wallet pays back what else its fan owes and thaws if nothing else holds
+-- it. A close that arrives before the dispute's opening, for a payment of
+-- ours, is a conflict (PF409), which the provider delivers again later.
+create function deposit_dispute_closed(p_dispute text, p_payment text, p_won boolean) returns jsonb language plpgsql as $$
 declare
   dispute disputes;
   locked record;
 begin
   select * into dispute from disputes where id = p_dispute;
   if not found then
+    if exists (select 1 from deposits where provider_ref = p_payment) then
+      raise exception using errcode = 'PF409', message = 'dispute-not-opened',
+        detail = 'This dispute has not been opened here yet; send its closing again later.';
+    end if;
     return payment_event_outcome('unknown');
   end if;
+  -- The deposit's row, then the wallets: the order every provider event takes its locks in.
+  perform 1 from deposits where id = dispute.deposit_id for update;
   locked := ledger_lock_pair(dispute.user_id, '{}', '{}', array['card_funding'], ledger_shard(dispute.user_id));
   -- Read again under the wallet's lock, which every change of a fan's disputes holds.
   select * into dispute from disputes where id = p_dispute;
@@ -352,7 +370,9 @@ begin
   else
     update disputes set status = 'lost', closed_at = now() where id = dispute.id;
   end if;
-  perform wallet_refreeze(dispute.user_id);
+  -- What was returned may pay what the fan owes for another dispute.
+  perform chargeback_recover(dispute.user_id, locked.theirs);
+  select * into dispute from disputes where id = p_dispute;
   insert into notifications (user_id, kind, ref, payload)
   values (dispute.user_id, 'deposit-dispute-closed', dispute.id, jsonb_build_object(
     'deposit_id', dispute.deposit_id, 'won', p_won, 'returned', case when p_won then dispute.taken_back else 0 end,
@@ -362,5 +382,5 @@ begin
       then format('The dispute over your top-up is closed: €%s remains owed and is taken from your next top-ups.', money_display(dispute.owed))
       else 'The dispute over your top-up is closed; nothing more is owed for it.' end));
   return payment_event_outcome('closed', jsonb_build_object('deposit_id', dispute.deposit_id, 'user_id', dispute.user_id, 'won', p_won),
-                               case when p_won and dispute.taken_back > 0 then array[dispute.user_id] else '{}' end);
+                               array[dispute.user_id]);
 end $$;

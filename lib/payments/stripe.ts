@@ -63,10 +63,10 @@ const unreachable = (error: unknown): boolean => {
  */
 const collect = async (deposit: Collection, known: string | undefined) => {
   const api = await stripe();
-  try {
-    const intent = known
-      ? await api.paymentIntents.retrieve(known)
-      : await api.paymentIntents.create(
+  const intent = await reaching(() =>
+    known
+      ? api.paymentIntents.retrieve(known)
+      : api.paymentIntents.create(
           {
             amount: deposit.amount,
             currency: deposit.currency.toLowerCase(),
@@ -75,9 +75,33 @@ const collect = async (deposit: Collection, known: string | undefined) => {
             description: 'PaieCashFan wallet top-up',
           },
           { idempotencyKey: `deposit-${deposit.deposit_id}` },
-        );
-    if (!intent.client_secret) throw new Error(`PaymentIntent ${intent.id} came without a client secret`);
-    return { provider: 'stripe' as const, payment_intent_id: intent.id, client_secret: intent.client_secret };
+        ),
+  );
+  if (!intent.client_secret) throw new Error(`PaymentIntent ${intent.id} came without a client secret`);
+  return { provider: 'stripe' as const, payment_intent_id: intent.id, client_secret: intent.client_secret };
+};
+
+/**
+ * Cancels a deposit's PaymentIntent (found as `collect` finds it). One that
+ * has gone past cancelling, paid or cancelled already, answers Stripe's
+ * `payment_intent_unexpected_state`: its own state then says which.
+ */
+const cancel = async (deposit: Collection, known: string | undefined) => {
+  const api = await stripe();
+  const payment = known ?? (await collect(deposit, undefined)).payment_intent_id;
+  const intent = await reaching(() =>
+    api.paymentIntents.cancel(payment, { cancellation_reason: 'abandoned' }).catch((error: { code?: string }) => {
+      if (error.code !== 'payment_intent_unexpected_state') throw error;
+      return api.paymentIntents.retrieve(payment);
+    }),
+  );
+  return { payment, canceled: intent.status === 'canceled' };
+};
+
+/** A call to Stripe, whose unavailability is answered 503 (lib/http/problem's `unavailable`). */
+const reaching = async <T>(call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
   } catch (error) {
     if (!unreachable(error)) throw error;
     logger.warn('payment provider unavailable', { provider: 'stripe', error: String(error) });
@@ -86,7 +110,7 @@ const collect = async (deposit: Collection, known: string | undefined) => {
 };
 
 /** Stripe's smallest charge in euros is €0.50. */
-export const stripeProvider: PaymentProvider = { name: 'stripe', minimum: 50, collect };
+export const stripeProvider: PaymentProvider = { name: 'stripe', minimum: 50, collect, cancel };
 
 const badSignature = () =>
   new ProblemError(400, 'invalid-signature', 'Stripe-Signature must sign this exact body with the endpoint\'s secret, less than 5 minutes ago.');
@@ -112,7 +136,7 @@ const meaning = (event: Stripe.Event): PaymentEvent => {
       const intent = read(StripeIntent, event);
       const deposit = intent.metadata.deposit_id;
       if (!deposit || !isUuid(deposit)) return { ...about, kind: 'ignored', why: 'a PaymentIntent that pays no deposit' };
-      if (event.type !== 'payment_intent.succeeded') return { ...about, kind: 'failed', deposit, payment: intent.id };
+      if (event.type !== 'payment_intent.succeeded') return { ...about, kind: 'failed', deposit, payment: intent.id, final: event.type === 'payment_intent.canceled' };
       if (intent.currency !== 'eur' || intent.amount_received === 0) return { ...about, kind: 'ignored', why: `nothing received in euros (${intent.amount_received} ${intent.currency})` };
       return { ...about, kind: 'paid', deposit, payment: intent.id, received: intent.amount_received };
     }
@@ -125,7 +149,7 @@ const meaning = (event: Stripe.Event): PaymentEvent => {
     case 'charge.dispute.closed': {
       const dispute = read(StripeDispute, event);
       // `warning_closed`: an inquiry that never became a chargeback, no money kept by the bank.
-      return { ...about, kind: 'dispute-closed', dispute: dispute.id, won: dispute.status === 'won' || dispute.status === 'warning_closed' };
+      return { ...about, kind: 'dispute-closed', dispute: dispute.id, payment: paymentOf(dispute), won: dispute.status === 'won' || dispute.status === 'warning_closed' };
     }
     default:
       return { ...about, kind: 'ignored', why: 'a type this API does not act on' };

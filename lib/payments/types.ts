@@ -20,6 +20,12 @@ export type PaymentProvider =
        * always gets the same one, created once (`known` when recorded).
        */
       collect(deposit: Collection, known: string | undefined): Promise<PaymentView>;
+      /**
+       * Cancels the deposit's payment, so that no card can pay it any more;
+       * `canceled` is false when it was paid meanwhile (its confirmation
+       * then credits it).
+       */
+      cancel(deposit: Collection, known: string | undefined): Promise<{ payment: string; canceled: boolean }>;
     };
 
 /**
@@ -29,8 +35,9 @@ export type PaymentProvider =
  */
 export type PaymentEvent = { id: string; type: string } & (
   | { kind: 'paid'; deposit: string; payment: string; received: number }
-  | { kind: 'failed'; deposit: string; payment: string }
+  /** `final`: cancelled, never to be paid; else a failed attempt, which another card may follow. */
+  | { kind: 'failed'; deposit: string; payment: string; final: boolean }
   | { kind: 'disputed'; dispute: string; payment: string; amount: number; reason: string | null }
-  | { kind: 'dispute-closed'; dispute: string; won: boolean }
+  | { kind: 'dispute-closed'; dispute: string; payment: string | null; won: boolean }
   | { kind: 'ignored'; why: string }
 );

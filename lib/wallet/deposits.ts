@@ -82,9 +82,9 @@ type EventOutcome = { outcome: Exclude<WebhookReceiptView['outcome'], 'ignored'>
 const statementOf = (sql: Sql, event: Exclude<PaymentEvent, { kind: 'ignored' }>) => {
   const call =
     event.kind === 'paid' ? sql`deposit_paid(${event.deposit}, ${event.payment}, ${event.received})`
-    : event.kind === 'failed' ? sql`deposit_failed(${event.deposit}, ${event.payment})`
+    : event.kind === 'failed' ? sql`deposit_failed(${event.deposit}, ${event.payment}, ${event.final})`
     : event.kind === 'disputed' ? sql`deposit_disputed(${event.dispute}, ${event.payment}, ${event.amount}, ${event.reason})`
-    : sql`deposit_dispute_closed(${event.dispute}, ${event.won})`;
+    : sql`deposit_dispute_closed(${event.dispute}, ${event.payment}, ${event.won})`;
   // No claim sets the lock wait here (behind a pooler, nothing else would): concurrent deliveries queue on the deposit.
   return sql`select ${call} as outcome from ${localTimeouts(sql)}`;
 };
@@ -121,4 +121,41 @@ export const recordPaymentEvent = async (event: PaymentEvent): Promise<WebhookRe
   const kind = NOTIFIED[outcome.outcome];
   if (kind) await pushNotification(outcome.user_id!, kind, { deposit_id: outcome.deposit_id! });
   return { received: true, outcome: outcome.outcome };
+};
+
+/** How long a card top-up may wait for its payment: a checkout with 3-D Secure takes minutes. */
+const ABANDONED_AFTER = '1 hour';
+
+/**
+ * Cancels the payments of card top-ups left unpaid for an hour (a checkout
+ * the fan gave up, an app that crashed), as if the provider had: their
+ * deposits stop counting against the limits, and no late attempt can pay
+ * them past those limits. One paid meanwhile is left to its confirmation;
+ * one the provider cannot be reached for is tried again next time.
+ */
+export const cancelAbandonedTopUps = async (batch = 200): Promise<{ canceled: number; paid: number; unreached: number }> => {
+  const provider = paymentProvider();
+  const done = { canceled: 0, paid: 0, unreached: 0 };
+  if (provider.name === 'simulated') return done;
+  const abandoned = await db()<Array<{ id: string; user_id: string; amount: number; currency: string; provider_ref: string | null }>>`
+    select id, user_id, amount, currency, provider_ref from deposits
+    where canceled_at is null and status in ('pending', 'failed') and provider = ${provider.name}
+      and created_at < now() - ${ABANDONED_AFTER}::interval
+    order by created_at
+    limit ${batch}`;
+  for (const deposit of abandoned) {
+    try {
+      const { payment, canceled } = await provider.cancel({ deposit_id: deposit.id, user_id: deposit.user_id, amount: deposit.amount, currency: deposit.currency }, deposit.provider_ref ?? undefined);
+      if (!canceled) {
+        done.paid++;
+        continue;
+      }
+      await recordPaymentEvent({ id: `abandoned-${deposit.id}`, type: 'abandoned', kind: 'failed', deposit: deposit.id, payment, final: true });
+      done.canceled++;
+    } catch (error) {
+      logger.warn('abandoned top-up not cancelled', { deposit_id: deposit.id, error: String(error) });
+      done.unreached++;
+    }
+  }
+  return done;
 };

@@ -181,8 +181,8 @@ describe('the packaged deploy', () => {
   });
 
   it('refuses to start, on a deployed stage, a function that may credit a top-up with the simulated provider', () => {
-    const deposits = lambdas().filter(([name]) => ['walletDeposit', 'paymentsStripeWebhook'].includes(name));
-    expect(deposits).toHaveLength(2);
+    const deposits = lambdas().filter(([name]) => ['walletDeposit', 'paymentsStripeWebhook', 'cancelAbandonedTopUps'].includes(name));
+    expect(deposits).toHaveLength(3);
     for (const [name, props] of deposits) {
       const refused = start(name, props, { STAGE: 'prod', PAYMENT_PROVIDER: 'simulated' });
       expect(refused.status, name).not.toBe(0);
@@ -191,12 +191,12 @@ describe('the packaged deploy', () => {
     }
   });
 
-  it("hands Stripe's secret key to the deposit function alone, and the webhook's secret to the webhook alone", () => {
+  it("hands Stripe's secret key to the functions that make and cancel PaymentIntents alone, and the webhook's secret to the webhook alone", () => {
     const holders = (variable: string) =>
       lambdas()
         .filter(([, props]) => variable in ((props.Environment as { Variables: Record<string, unknown> }).Variables ?? {}))
         .map(([name]) => name);
-    expect(holders('STRIPE_SECRET_KEY')).toEqual(['walletDeposit']);
+    expect(holders('STRIPE_SECRET_KEY').sort()).toEqual(['cancelAbandonedTopUps', 'walletDeposit']);
     expect(holders('STRIPE_WEBHOOK_SECRET')).toEqual(['paymentsStripeWebhook']);
     expect(holders('PAYMENT_PROVIDER')).toHaveLength(lambdas().length);
   });

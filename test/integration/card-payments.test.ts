@@ -12,6 +12,7 @@ import { handler as getDeposit } from '../../functions/wallet/deposit-get';
 import { handler as listDeposits } from '../../functions/wallet/deposits-list';
 import { db } from '../../lib/db';
 import { paymentProvider } from '../../lib/payments/provider';
+import { cancelAbandonedTopUps } from '../../lib/wallet/deposits';
 import { expectProblem } from '../support/assertions';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
@@ -171,15 +172,37 @@ describe('a card top-up with Stripe', () => {
     expect(await balanceOf(fan)).toBe(3500);
   });
 
-  it('counts pending deposits against the limits, and failed ones no longer', async () => {
+  it('counts pending and failed deposits against the limits, until their payment is cancelled', async () => {
     const fan = await newFan();
     const first = await deposit(fan, 100_000);
     expect((await deposit(fan, 100_000)).status).toBe(202);
     const over = await deposit(fan, 100);
     expectProblem(over, 422, '/problems/daily-deposit-limit');
     expect(over.body.remaining).toBe(0);
+    // A failed payment may still be paid with another card: were it not counted, €3,000 could come in within a day.
     await deliver(signed(stripeEventOf('payment_intent.payment_failed', intentOf(first))));
+    expectProblem(await deposit(fan, 100), 422, '/problems/daily-deposit-limit');
+    await deliver(signed(stripeEventOf('payment_intent.canceled', stripe.cancel(intentOf(first).id))));
     expect((await deposit(fan, 100)).status).toBe(202);
+  });
+
+  it('cancels a top-up left unpaid for an hour, which then stops counting; one paid meanwhile is left to its confirmation', async () => {
+    const fan = await newFan();
+    const abandoned = await deposit(fan, 100_000);
+    const paidLate = await deposit(fan, 100_000);
+    stripe.pay(intentOf(paidLate).id);
+    await db()`update deposits set created_at = created_at - interval '61 minutes' where user_id = ${fan.id}`;
+    const done = await cancelAbandonedTopUps();
+    expect(done.canceled).toBeGreaterThanOrEqual(1);
+    expect(done.paid).toBeGreaterThanOrEqual(1);
+    expect(intentOf(abandoned).status).toBe('canceled');
+    expect((await depositOf(fan, abandoned.body.deposit.id)).body.status).toBe('failed');
+    expect((await depositOf(fan, paidLate.body.deposit.id)).body.status).toBe('pending');
+    // Stripe's own cancellation event, arriving after, changes nothing more.
+    expect((await deliver(signed(stripeEventOf('payment_intent.canceled', intentOf(abandoned))))).body.outcome).toBe('duplicate');
+    expect((await deliver(succeeded(intentOf(paidLate)))).body.outcome).toBe('credited');
+    expect((await deposit(fan, 100_000)).status).toBe(202);
+    expect(await balanceOf(fan)).toBe(100_000);
   });
 
   it('lets no burst of concurrent top-ups slip past the daily limit', async () => {
@@ -265,6 +288,42 @@ describe('a chargeback', () => {
     expect(await balanceOf(fan)).toBe(4000);
     expect((await depositOf(fan, opened.id)).body).toMatchObject({ status: 'succeeded', dispute: { status: 'won', taken_back: 2500, owed: 0 } });
     expect((await send(fan, (await newFan()).id, 4000)).status).toBe(201);
+    await expectBooksBalanced();
+  });
+
+  it('closed before it was opened here, is sent again by Stripe (409) and then settles', async () => {
+    const fan = await newFan();
+    const { intent } = await topUp(fan, 3000);
+    const dispute = disputeOf(intent, 3000);
+    const closed = signed(stripeEventOf('charge.dispute.closed', { ...dispute, status: 'won' }));
+    expectProblem(await deliver(closed), 409, '/problems/dispute-not-opened');
+    expect((await deliver(signed(stripeEventOf('charge.dispute.created', dispute)))).body.outcome).toBe('disputed');
+    expect(await balanceOf(fan)).toBe(0);
+    expect((await deliver(closed)).body.outcome).toBe('closed');
+    expect(await balanceOf(fan)).toBe(3000);
+    expect((await send(fan, (await newFan()).id, 3000)).status).toBe(201);
+    await expectBooksBalanced();
+  });
+
+  it('won, returns what was taken back, which pays what another dispute still owes first', async () => {
+    const [fan, friend] = [await newFan(), await newFan()];
+    const { intent: first, deposit: firstDeposit } = await topUp(fan, 2000);
+    const { intent: second } = await topUp(fan, 5000);
+    expect((await send(fan, friend.id, 6000)).status).toBe(201);
+    const won = disputeOf(second, 5000);
+    const lost = disputeOf(first, 2000);
+    await deliver(signed(stripeEventOf('charge.dispute.created', won))); // 10.00 taken back, 40.00 owed
+    await deliver(signed(stripeEventOf('charge.dispute.created', lost))); // nothing left to take: 20.00 owed
+    await deliver(signed(stripeEventOf('charge.dispute.closed', { ...lost, status: 'lost' })));
+    expect(await balanceOf(fan)).toBe(0);
+    expect((await deliver(signed(stripeEventOf('charge.dispute.closed', { ...won, status: 'won' })))).body.outcome).toBe('closed');
+    // The 10.00 returned pays half of what the lost dispute owes; the rest is owed, the wallet still frozen.
+    expect(await balanceOf(fan)).toBe(0);
+    expect((await depositOf(fan, firstDeposit.id)).body.dispute).toMatchObject({ status: 'lost', taken_back: 1000, owed: 1000 });
+    expectProblem(await send(fan, friend.id, 1), 422, '/problems/wallet-frozen');
+    await topUp(fan, 1500);
+    expect(await balanceOf(fan)).toBe(500);
+    expect((await send(fan, friend.id, 500)).status).toBe(201);
     await expectBooksBalanced();
   });
 

@@ -31,7 +31,7 @@ export type StandIn = {
   /** The base URL, for STRIPE_API_BASE. */
   url: string;
   intents: Map<string, Intent>;
-  /** Every request, in order: `POST /v1/payment_intents` and its Idempotency-Key, … */
+  /** Every request, in order: `POST /v1/payment_intents` and its Idempotency-Key, … (`…/cancel` cancels one still unpaid). */
   requests: Array<{ method: string; path: string; key: string | undefined }>;
   /** The next `count` requests answer 500, as Stripe does when it is in trouble. */
   failNext(count: number): void;
@@ -93,10 +93,15 @@ export const startStripeStandIn = async (): Promise<StandIn> => {
 
   const route = (method: string, path: string, params: Record<string, unknown>) => {
     if (method === 'POST' && path === '/v1/payment_intents') return create(params);
-    const found = /^\/v1\/payment_intents\/([\w]+)$/.exec(path);
-    if (method === 'GET' && found) {
-      const intent = intents.get(found[1]!);
-      return intent ? { status: 200, body: intent } : error(404, 'invalid_request_error', `No such payment_intent: '${found[1]}'`, 'resource_missing');
+    const found = /^\/v1\/payment_intents\/(\w+)(\/cancel)?$/.exec(path);
+    const intent = found && intents.get(found[1]!);
+    if (found && !intent) return error(404, 'invalid_request_error', `No such payment_intent: '${found[1]}'`, 'resource_missing');
+    if (method === 'GET' && intent && !found![2]) return { status: 200, body: intent };
+    if (method === 'POST' && intent && found![2]) {
+      if (intent.status !== 'requires_payment_method') {
+        return error(400, 'invalid_request_error', `You cannot cancel this PaymentIntent because it has a status of ${intent.status}.`, 'payment_intent_unexpected_state');
+      }
+      return { status: 200, body: Object.assign(intent, { status: 'canceled' as const }) };
     }
     return error(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
   };
