@@ -242,7 +242,7 @@ export const main = async (): Promise<Figure[]> => {
         const { id: event_id, category } = mine[Math.floor(pick() * mine.length)]!;
         const bought = await invoke(handlers.purchase, { path: '/api/tickets/purchase', token: fan.token, ip: fan.ip, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id, category, quantity: 1 } });
         if (bought.status !== 201) return;
-        const [left] = await truth<{ seats: number }[]>`select sum(available)::int as seats from event_categories where event_id = ${event_id}`;
+        const [left] = await truth<{ seats: number }[]>`select sum(available)::int as seats from category_seats where event_id = ${event_id}`;
         await balanceIs(fan);
         const seen = ((await reads.events(fan)).items as { id: string; seats_available: number }[]).find((e) => e.id === event_id)?.seats_available;
         expect(`seats of ${event_id}`, fan, seen, seen !== undefined && seen <= left!.seats, left!.seats);

@@ -149,9 +149,15 @@ type SellOut = { sold: number; perSecond: number; p50: number; p95: number; refu
 /**
  * WORKERS buyers take one seat at a time from a category of SELL_OUT_SEATS
  * until `buyOne` says it is sold out; then the tickets and seats left are
- * read back: `tickets` must equal `sold`, and `left` be 0.
+ * read back, from where that flow keeps them (the API's seat shards, seen
+ * through `category_seats`; the old flow's one row per category):
+ * `tickets` must equal `sold`, and `left` be 0.
  */
-const sellOut = async (sql: postgres.Sql, buyOne: (worker: number, event: string) => Promise<'sold' | 'sold-out'>): Promise<SellOut> => {
+const sellOut = async (
+  sql: postgres.Sql,
+  seatsIn: 'category_seats' | 'event_categories',
+  buyOne: (worker: number, event: string) => Promise<'sold' | 'sold-out'>,
+): Promise<SellOut> => {
   const event = `bench-${randomBytes(4).toString('hex')}`;
   await sql`
     insert into events (id, title, club, date, venue, competition, price_from)
@@ -176,7 +182,7 @@ const sellOut = async (sql: postgres.Sql, buyOne: (worker: number, event: string
   latencies.sort((a, b) => a - b);
   const [books] = await sql<{ tickets: number; left: number }[]>`
     select (select count(*)::int from tickets where event_id = ${event}) as tickets, available as left
-    from event_categories where event_id = ${event}`;
+    from ${sql(seatsIn)} where event_id = ${event}`;
   return { sold: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), refused, ...books! };
 };
 
@@ -275,13 +281,13 @@ export const main = async (): Promise<Figure[]> => {
     // The plain flow pays the same ticketing shard the API would, so that neither queues on one account the other spreads.
     const ticketing = new Map((await plain<{ id: string; shard: number }[]>`select id, shard from wallets where system = 'ticketing'`).map((w) => [w.shard, w.id]));
     const soldOut = {
-      api: await sellOut(plain, async (worker, event_id) => {
+      api: await sellOut(plain, 'category_seats', async (worker, event_id) => {
         const bought = await invoke(purchaseTickets, { path: '/api/tickets/purchase', token: buyer(worker).token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id, category: 'tribune', quantity: 1 } });
         if (bought.status === 409 && bought.body.type === '/problems/sold-out') return 'sold-out';
         if (bought.status !== 201) throw new Error(`ticket purchase answered ${bought.status} ${bought.raw}`);
         return 'sold';
       }),
-      sql: await sellOut(plain, (worker, event) => plainTicketPurchase(plain, buyer(worker).id, buyerWallets.get(buyer(worker).id)!, ticketing.get(shardOf(buyer(worker).id))!, event, 'tribune')),
+      sql: await sellOut(plain, 'event_categories', (worker, event) => plainTicketPurchase(plain, buyer(worker).id, buyerWallets.get(buyer(worker).id)!, ticketing.get(shardOf(buyer(worker).id))!, event, 'tribune')),
     };
 
     // The handler's own CPU, one transfer at a time: nothing else runs in this process meanwhile.

@@ -17,6 +17,8 @@ export const keys = {
   products: (club: string, category: string) => ({ key: `products:${club}:${category}`, ttl: 30 * MIN }),
   cart: (userId: string) => ({ key: `cart:${userId}`, ttl: 60 * MIN }),
   events: (club: string) => ({ key: `events:${club}`, ttl: 5 * MIN }),
+  /** What a match's waiting room and purchases need to know of it: read by every fan waiting, from here rather than Postgres. */
+  onSale: (eventId: string) => ({ key: `event:${eventId}:sale`, ttl: 1 * MIN }),
   tickets: (userId: string) => ({ key: `tickets:${userId}`, ttl: 5 * MIN }),
   conversations: (userId: string) => ({ key: `conversations:${userId}`, ttl: 5 * MIN }),
   feed: (userId: string, page: string) => ({ key: `feed:${userId}:${page}`, ttl: 1 * MIN }),

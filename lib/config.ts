@@ -66,6 +66,11 @@ export const config = {
   stripeApiBase: () => env('STRIPE_API_BASE'),
   /** A stage deployed by serverless.yml (prod, staging), as opposed to `dev`: local runs, tests and CI. */
   deployed: () => stage() !== 'dev',
+  /**
+   * Fans a waiting room admits per minute when its match names no rate: what
+   * the purchase path sustains (`npm run bench -- rush` measures it).
+   */
+  queueAdmitPerMinute: () => int('QUEUE_ADMIT_PER_MINUTE', 3000),
   corsOrigins: () => (env('CORS_ORIGINS') ?? '*').split(',').map((o) => o.trim()),
   /** Where unexpected errors are reported; unset, nothing is reported and the Sentry SDK is never loaded. */
   sentryDsn: () => env('SENTRY_DSN'),

@@ -219,9 +219,8 @@ export const seed = async (sql: Sql): Promise<void> => {
         cross join lateral (select category, price from event_categories where event_id = tk.event_id order by price, category limit 1) c
         on conflict (id) do nothing
         returning event_id, category)
-      update event_categories c set available = c.available - a.n
-      from (select event_id, category, count(*)::int as n from added group by event_id, category) a
-      where c.event_id = a.event_id and c.category = a.category`;
+      select seats_take(a.event_id, a.category, a.n)
+      from (select event_id, category, count(*)::int as n from added group by event_id, category) a`;
     const esims = demoPurchases.filter((p) => p.esim).map((p) => ({ user_id: idOf(p.by), plan_id: p.esim, activated_at: at(p.days + 30) }));
     await t`
       insert into esim_active (user_id, plan_id, activated_at, expires_at, data_total, data_used, qr_code)

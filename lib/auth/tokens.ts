@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, webcrypto } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { config } from '../config';
 import { unauthorized } from '../http/problem';
 import { isUuid } from '../ids';
@@ -53,7 +53,7 @@ export const signAccessToken = async (userId: string): Promise<string> =>
     .setJti(randomUUID())
     .sign(await signingKey());
 
-const VERIFY_OPTIONS = {
+const VERIFY_OPTIONS: JWTVerifyOptions = {
   algorithms: [ALGORITHM],
   issuer: ISSUER,
   audience: AUDIENCE,
@@ -64,11 +64,11 @@ const VERIFY_OPTIONS = {
 };
 
 /** Only a signature that another key made moves on to the next key; any other fault is the token's. */
-const verifyWithAny = async (token: string, [key, ...others]: Promise<webcrypto.CryptoKey>[]): Promise<JWTPayload> => {
+const verifyWithAny = async (token: string, [key, ...others]: Promise<webcrypto.CryptoKey>[], options = VERIFY_OPTIONS): Promise<JWTPayload> => {
   try {
-    return (await jwtVerify(token, await key!, VERIFY_OPTIONS)).payload;
+    return (await jwtVerify(token, await key!, options)).payload;
   } catch (error) {
-    if (others.length > 0 && error instanceof errors.JWSSignatureVerificationFailed) return verifyWithAny(token, others);
+    if (others.length > 0 && error instanceof errors.JWSSignatureVerificationFailed) return verifyWithAny(token, others, options);
     throw error;
   }
 };
@@ -93,6 +93,31 @@ export const readAccessToken = async (token: string): Promise<{ user: AuthUser; 
 };
 
 export const verifyAccessToken = async (token: string): Promise<AuthUser> => (await readAccessToken(token)).user;
+
+/**
+ * A short-lived grant of this API's own to a fan (a waiting room's pass):
+ * HS256 with the same keys as access tokens, under an audience of its own,
+ * so that neither is ever taken for the other. The same claims sign to the
+ * same token, so a grant can be handed out again unchanged.
+ */
+export const signGrant = async (audience: string, subject: string, claims: Record<string, string>, expiresAt: Date): Promise<string> =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(subject)
+    .setIssuer(ISSUER)
+    .setAudience(audience)
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(await signingKey());
+
+/** A grant's claims, or undefined for one that is not ours, for `audience`, or still valid. */
+export const readGrant = async (audience: string, token: string): Promise<JWTPayload | undefined> => {
+  try {
+    return await verifyWithAny(token, verifyingKeys(), { algorithms: [ALGORITHM], issuer: ISSUER, audience, requiredClaims: ['sub', 'exp'], clockTolerance: 0 });
+  } catch (error) {
+    if (error instanceof errors.JOSEError) return undefined;
+    throw error;
+  }
+};
 
 /** Refresh tokens are opaque; only their SHA-256 is stored. */
 export const newRefreshToken = (): { token: string; hash: Buffer } => {

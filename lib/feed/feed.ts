@@ -86,7 +86,7 @@ const loadPage = async (userId: string, page: number): Promise<FeedPageView> => 
       select 'event', e.id, e.created_at, (case when e.hot then 4 else 2 end)::float8,
              json_build_object('id', e.id, 'title', e.title, 'club', e.club, 'date', e.date, 'venue', e.venue, 'competition', e.competition,
                                'price_from', e.price_from, 'currency', e.currency, 'hot', e.hot, 'vip', e.vip,
-                               'seats_available', coalesce((select sum(c.available) from event_categories c where c.event_id = e.id), 0)::int)
+                               'seats_available', coalesce((select sum(c.available) from category_seats c where c.event_id = e.id), 0)::int)
       from events e join fan on fan.club_id = e.club
       where e.date > now()
       union all

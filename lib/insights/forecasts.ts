@@ -96,7 +96,7 @@ export const forecastsFor = async (userId: string): Promise<Forecasts> => {
            extract(epoch from now() - m.since)::float8 / 3600 as window_hours,
            (select count(*)::int from tickets t
             where t.event_id = m.id and t.category = c.category and t.status in ('valid', 'checked_in') and t.created_at >= m.since) as sold_in_window
-    from fan left join (matches m join event_categories c on c.event_id = m.id) on true
+    from fan left join (matches m join category_seats c on c.event_id = m.id) on true
     order by m.date, m.id, c.price desc, c.category`;
   const [first] = rows;
   if (!first) throw accountGone();

@@ -114,7 +114,7 @@ const propose = async (userId: string): Promise<Proposed[]> => {
       from products
       union all
       select 'event', e.id, e.title, e.club,
-             e.date > now() and exists (select 1 from event_categories c where c.event_id = e.id and c.available > 0),
+             e.date > now() and exists (select 1 from seat_shards s where s.event_id = e.id and s.available > 0),
              jsonb_build_array(e.club, e.competition, e.country)
       from events e
       union all

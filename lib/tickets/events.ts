@@ -12,7 +12,7 @@ const loadEvents = (club: string | undefined, id?: string) => {
   const sql = db();
   return sql<EventRow[]>`
     select e.id, e.title, e.club, e.date, e.venue, e.competition, e.price_from, e.currency, e.hot, e.vip,
-           coalesce((select sum(available) from event_categories c where c.event_id = e.id), 0)::int as seats_available
+           coalesce((select sum(available) from category_seats c where c.event_id = e.id), 0)::int as seats_available
     from events e
     where true
       ${club ? sql`and e.club = ${club}` : sql``}
@@ -41,9 +41,12 @@ export const listEvents = async (filter: EventsFilter) => {
 export const getEvent = async (id: string): Promise<EventDetailView> => {
   const [event] = await loadEvents(undefined, id);
   if (!event) throw notFound('No event has this id.');
-  const categories = await db()<EventDetailView['categories']>`
-    select category, price, capacity, available from event_categories where event_id = ${id} order by price, category`;
-  return { ...toView(event), categories };
+  const sql = db();
+  const categories = await sql<EventDetailView['categories']>`
+    select category, price, capacity, available from category_seats where event_id = ${id} order by price, category`;
+  const [sale] = await sql<{ on_sale_at: Date | null; waiting_room: boolean; max_per_fan: number }[]>`
+    select on_sale_at, waiting_room, max_per_fan from events where id = ${id}`;
+  return { ...toView(event), categories, ...sale!, on_sale_at: sale!.on_sale_at && sale!.on_sale_at.toISOString() };
 };
 
 /** The cached lists an event appears in. */

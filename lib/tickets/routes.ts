@@ -1,7 +1,6 @@
 import { route } from '../http/route';
 import {
-  CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventsQuery, HandOver, HandOverBody, Jwks, Offer, OfferBody, OfferPage, OfferParams, OffersQuery,
-  Purchase, PurchaseBody, ResalePurchase, TicketCode, TicketDetail, TicketMetadata, TicketPage, TicketParams, TicketsQuery,
+  CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventsQuery, HandOver, HandOverBody, Jwks, Offer, OfferBody, OfferPage, OfferParams, OffersQuery, Purchase, PurchaseBody, QueueStatus, ResalePurchase, TicketCode, TicketDetail, TicketMetadata, TicketPage, TicketParams, TicketsQuery,
 } from './schemas';
 
 const tags = ['tickets'] as const;
@@ -28,6 +27,34 @@ export const getEvent = /* @__PURE__ */ route({
   responses: { 200: { description: 'The event', schema: EventDetail }, 404: { description: 'No such event' } },
 });
 
+const queueAnswers = {
+  200: { description: 'Where the fan stands: waiting (with Retry-After, the seconds until the next look is worth it), admitted with a pass, sold out, or closed', schema: QueueStatus },
+  404: { description: 'No such match, or (polling) not in its waiting room' },
+  503: { description: 'The waiting room cannot be reached: retry after Retry-After' },
+} as const;
+
+export const joinQueue = /* @__PURE__ */ route({
+  operationId: 'joinQueue',
+  method: 'POST',
+  path: '/api/tickets/events/{id}/queue',
+  summary: "Join a match's waiting room (again: the same place); before the sale opens, places are drawn at random",
+  tags,
+  auth: 'required',
+  params: EventParams,
+  responses: queueAnswers,
+});
+
+export const pollQueue = /* @__PURE__ */ route({
+  operationId: 'pollQueue',
+  method: 'GET',
+  path: '/api/tickets/events/{id}/queue',
+  summary: "Where the fan stands in a match's waiting room; once admitted, the pass to buy with",
+  tags,
+  auth: 'required',
+  params: EventParams,
+  responses: queueAnswers,
+});
+
 export const purchase = /* @__PURE__ */ route({
   operationId: 'purchaseTickets',
   method: 'POST',
@@ -39,9 +66,11 @@ export const purchase = /* @__PURE__ */ route({
   body: PurchaseBody,
   responses: {
     201: { description: 'The tickets', schema: Purchase },
+    403: { description: "Behind a waiting room: no pass (`queue-pass-required`), or one not the fan's for this match, or expired (`queue-pass-invalid`)" },
     404: { description: 'No such event or category' },
-    409: { description: 'Sold out' },
-    422: { description: 'Insufficient funds, or the match is past' },
+    409: { description: 'Sold out (`event_sold_out`: the whole match)' },
+    422: { description: 'Insufficient funds, the match past or not on sale yet (`on_sale_at`), or more tickets than a fan may hold (`per-fan-limit`)' },
+    503: { description: 'Behind a waiting room, which cannot be reached: retry after Retry-After' },
   },
 });
 

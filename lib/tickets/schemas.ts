@@ -21,6 +21,8 @@ export const PurchaseBody = /* @__PURE__ */ schema(() =>
     event_id: EventId,
     category: z.string().check(z.regex(/^[a-z0-9_]{1,40}$/, { error: 'Must be a seat category such as tribune_nord' })),
     quantity: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(QUANTITY_MAX)), 1),
+    /** The fan's pass from the match's waiting room, when it has one. */
+    pass: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   }),
 );
 export const TicketsQuery = /* @__PURE__ */ schema(() => z.strictObject({ ...PageQuery }));
@@ -47,7 +49,34 @@ export const Event = /* @__PURE__ */ schema(() =>
     vip: z.boolean(),
   }),
 );
-export const EventDetail = /* @__PURE__ */ schema(() => z.extend(Event, { categories: z.array(Category) }));
+export const EventDetail = /* @__PURE__ */ schema(() =>
+  z.extend(Event, {
+    categories: z.array(Category),
+    /** When its tickets go on sale (null: on sale); a purchase before is refused `not-on-sale`. */
+    on_sale_at: z.nullable(z.string()),
+    /** Bought through its waiting room, with a pass (POST /api/tickets/events/{id}/queue). */
+    waiting_room: z.boolean(),
+    /** The tickets one fan may hold for it. */
+    max_per_fan: z.number(),
+  }),
+);
+
+/** Where a fan stands in a match's waiting room. */
+export const QueueStatus = /* @__PURE__ */ schema(() =>
+  z.object({
+    event_id: z.string(),
+    status: z.enum(['waiting', 'admitted', 'sold_out', 'closed']),
+    /** The fan's place in line, from 1. */
+    position: z.nullable(z.number()),
+    /** Fans before them still waiting to be admitted. */
+    ahead: z.nullable(z.number()),
+    estimated_wait_s: z.nullable(z.number()),
+    pass: z.nullable(z.string()),
+    pass_expires_at: z.nullable(z.string()),
+    /** Once sold out: where its tickets are resold. */
+    resale: z.optional(z.string()),
+  }),
+);
 export const EventPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(Event), next_cursor: z.nullable(z.string()) }));
 
 export const Ticket = /* @__PURE__ */ schema(() =>
@@ -129,6 +158,7 @@ export type PurchaseInput = z.infer<typeof PurchaseBody>;
 export type TicketsFilter = z.infer<typeof TicketsQuery>;
 export type EventView = z.infer<typeof Event>;
 export type EventDetailView = z.infer<typeof EventDetail>;
+export type QueueView = z.infer<typeof QueueStatus>;
 export type TicketView = z.infer<typeof Ticket>;
 export type PurchaseView = z.infer<typeof Purchase>;
 export type TicketDetailView = z.infer<typeof TicketDetail>;

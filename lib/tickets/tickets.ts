@@ -1,5 +1,5 @@
 import { db } from '../db';
-import { notFound } from '../http/problem';
+import { notFound, ProblemError } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
 import { newestFirst } from '../pagination';
@@ -9,6 +9,7 @@ import { count } from '../metrics';
 import { answer, freshResult, iso, movement } from '../wallet/movement';
 import { mintCode } from './codes';
 import { eventLists } from './events';
+import { admission, soldOut } from './queue';
 import { ticketNotFound, ticketRefusals } from './refusals';
 import type { PurchaseInput, PurchaseView, TicketDetailView, TicketMetadataView, TicketsFilter, TicketView } from './schemas';
 
@@ -37,17 +38,29 @@ export const toView = (ticket: TicketRow, event: EventFacts): TicketView => ({
 });
 
 /**
- * Buys seats (migration 006's ticket_purchase): the seats of the category
- * are taken by a guarded update in the same statement as the payment and the
- * tickets, so no seat is sold twice; sold out is 409, a past event 422.
+ * Buys seats (migration 015's ticket_purchase): the seats are taken from
+ * one of the category's shards in the same statement as the payment and the
+ * tickets, so no seat is sold twice; sold out is 409, a past event 422, one
+ * not on sale yet 422, more than a fan may hold 422. A match behind a
+ * waiting room is bought with the fan's pass (./queue.ts); its fans still
+ * waiting learn at once when its last seat is sold.
  */
 export const purchase = async (claim: Claim, input: PurchaseInput): Promise<Reply> => {
-  const settled = await movement<{ tickets: TicketRow[]; event: EventFacts; club: string }>(
-    claim,
-    (sql, c) => sql`select ticket_purchase(${c}, ${shardOf(claim.userId)}, ${input.event_id}, ${input.category}, ${input.quantity}) as outcome`,
-    ({ club }) => [...eventLists(club), recommendationsKey(claim.userId)],
-  );
-  if (freshResult(settled)) count('Purchases', 1, { kind: 'ticket' });
+  const passed = await admission(claim.userId, input.event_id, input.pass);
+  let settled;
+  try {
+    settled = await movement<{ tickets: TicketRow[]; event: EventFacts; club: string; sold_out: boolean }>(
+      claim,
+      (sql, c) => sql`select ticket_purchase(${c}, ${shardOf(claim.userId)}, ${input.event_id}, ${input.category}, ${input.quantity}, ${passed}) as outcome`,
+      ({ club }) => [...eventLists(club), recommendationsKey(claim.userId)],
+    );
+  } catch (error) {
+    if (passed && error instanceof ProblemError && error.extra.event_sold_out === true) await soldOut(input.event_id);
+    throw error;
+  }
+  const fresh = freshResult(settled);
+  if (fresh) count('Purchases', 1, { kind: 'ticket' });
+  if (fresh?.sold_out) await soldOut(input.event_id);
   return answer(settled, ticketRefusals, ({ tickets, event }): PurchaseView => {
     const total = tickets.reduce((sum, t) => sum + t.price, 0);
     return { tickets: tickets.map((t) => toView(t, event)), total, currency: 'EUR', display: display(total) };

@@ -267,6 +267,9 @@ const baselines: Record<string, () => Baseline> = {
   listNotifications: () => ({}),
   listEvents: () => ({}),
   getEvent: () => ({ params: { id: 'asm-psg' } }),
+  // The demo match has no waiting room: joining and looking answer `closed`.
+  joinQueue: () => ({ params: { id: 'asm-psg' } }),
+  pollQueue: () => ({ params: { id: 'asm-psg' } }),
   // The hostile fan holds nothing: a purchase is refused for lack of funds.
   purchaseTickets: () => ({ body: { event_id: 'asm-psg', category: 'tribune_nord', quantity: 1 } }),
   listMyTickets: () => ({}),

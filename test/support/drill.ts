@@ -318,7 +318,7 @@ export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
     const seatsSold = fans.length * OFFERS_PER_FAN + succeeded.filter((o) => o.op.kind === 'ticket').length;
     const [seats] = await sql<{ available: number; tickets: number }[]>`
       select available, (select count(*)::int from tickets where event_id = ${event}) as tickets
-      from event_categories where event_id = ${event}`;
+      from category_seats where event_id = ${event}`;
     const resold = new Set(succeeded.flatMap((o) => (o.op.kind === 'resale' ? [o.op.offerId] : [])));
     const resales = outcomes.flatMap((o) => (o.op.kind === 'resale' ? [o.op] : []));
     const offerRows = await sql<{ id: string; status: string; holder: string }[]>`

@@ -19,7 +19,7 @@ export const newEvent = async (capacity: number, price = 2000, days = 30) => {
 };
 
 export const available = async (event: string) =>
-  (await db()<{ available: number }[]>`select available from event_categories where event_id = ${event}`)[0]!.available;
+  (await db()<{ available: number }[]>`select available from category_seats where event_id = ${event}`)[0]!.available;
 
 export const buy = (fan: Fan, event_id: string, quantity = 1, category = 'tribune', idempotencyKey = key()) =>
   invoke(purchaseHandler, { path: '/api/tickets/purchase', token: fan.token, headers: { 'idempotency-key': idempotencyKey }, body: { event_id, category, quantity } });
