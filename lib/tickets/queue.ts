@@ -22,13 +22,25 @@ export type OnSale = {
   max_per_fan: number;
 };
 
-/** Read from Redis by everyone waiting, from Postgres once a minute at most. */
-export const onSale = (eventId: string): Promise<OnSale | false> =>
-  cached(keys.onSale(eventId), async () => {
+/** What this container read lately, and until when it holds: a crowd asks about one match thousands of times a second. */
+const recent = new Map<string, { sale: Promise<OnSale | false>; until: number }>();
+const RECENT_MS = 5000;
+
+/** Read by everyone waiting: from this container's memory (5 s), else Redis, from Postgres once a minute at most. */
+export const onSale = (eventId: string): Promise<OnSale | false> => {
+  const now = Date.now();
+  const known = recent.get(eventId);
+  if (known && known.until > now) return known.sale;
+  const sale = cached(keys.onSale(eventId), async () => {
     const [row] = await db()<OnSale[]>`
       select id, club, date, on_sale_at, waiting_room, admit_per_minute, max_per_fan from events where id = ${eventId}`;
     return row ? { ...row, date: new Date(row.date).toISOString(), on_sale_at: row.on_sale_at && new Date(row.on_sale_at).toISOString() } : false;
   });
+  if (recent.size > 1000) recent.clear();
+  recent.set(eventId, { sale, until: now + RECENT_MS });
+  sale.catch(() => recent.delete(eventId));
+  return sale;
+};
 
 /** How long an admitted fan's pass is good for: a purchase, with 3-D Secure-free wallet payment, takes seconds. */
 const PASS_TTL_MS = 5 * 60_000;
@@ -115,8 +127,13 @@ const saleOf = async (eventId: string): Promise<OnSale> => {
   return sale;
 };
 
-/** Seconds until the next look is worth it: a fraction of the wait, so that a million fans poll Redis gently. */
-const pollAfter = (waitSeconds: number) => Math.min(60, Math.max(1, Math.ceil(waitSeconds / 4)));
+/**
+ * Seconds until the next look is worth it: half the wait, from 2 s up to 10
+ * minutes. Those far back, who are most of a big crowd, then cost little:
+ * the looks a second are about 2 × (fans admitted a second) × ln(300) plus
+ * (fans waiting) / 600, whatever the crowd (docs/capacity.md).
+ */
+const pollAfter = (waitSeconds: number) => Math.min(600, Math.max(2, Math.ceil(waitSeconds / 2)));
 
 /**
  * Joins the match's waiting room (`join`), or looks where the fan stands in

@@ -21,6 +21,7 @@ import { handler as deposit } from '../../functions/wallet/deposit';
 import { handler as requestCreate } from '../../functions/wallet/request-create';
 import { handler as requestPay } from '../../functions/wallet/request-pay';
 import { handler as ticketPurchase } from '../../functions/tickets/purchase';
+import { handler as queueJoin } from '../../functions/tickets/queue-join';
 import { handler as resaleBuy } from '../../functions/tickets/resale-buy';
 import { handler as resaleOffer } from '../../functions/tickets/resale-offer';
 import { handler as transfer } from '../../functions/wallet/transfer';
@@ -58,6 +59,7 @@ afterAll(async () => {
 const PAY = /^\/api\/wallet\/requests\/([^/]+)\/pay$/;
 const OFFER = /^\/api\/tickets\/([^/]+)\/resale$/;
 const RESALE = /^\/api\/tickets\/resale\/([^/]+)\/buy$/;
+const QUEUE = /^\/api\/tickets\/events\/([^/]+)\/queue$/;
 const handlerOf = ({ method, path }: DrillRequest): [unknown, Record<string, string>?] => {
   if (method === 'GET' && path === '/api/health') return [health];
   if (path === '/api/wallet/deposit') return [deposit];
@@ -67,7 +69,7 @@ const handlerOf = ({ method, path }: DrillRequest): [unknown, Record<string, str
   if (path === '/api/shop/cart') return [cartAdd];
   if (path === '/api/shop/checkout') return [checkout];
   if (path === '/api/tickets/purchase') return [ticketPurchase];
-  for (const [pattern, handler] of [[PAY, requestPay], [OFFER, resaleOffer], [RESALE, resaleBuy]] as const) {
+  for (const [pattern, handler] of [[PAY, requestPay], [OFFER, resaleOffer], [RESALE, resaleBuy], [QUEUE, queueJoin]] as const) {
     const match = pattern.exec(path);
     if (match) return [handler, { id: match[1]! }];
   }

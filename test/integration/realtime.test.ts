@@ -13,6 +13,7 @@ import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as activate } from '../../functions/esim/activate';
 import { handler as usageWebhook } from '../../functions/esim/webhook-usage';
+import { handler as queueJoin } from '../../functions/tickets/queue-join';
 import { handler as resaleBuy } from '../../functions/tickets/resale-buy';
 import { handler as resaleOffer } from '../../functions/tickets/resale-offer';
 import { handler as transfer } from '../../functions/tickets/transfer';
@@ -275,6 +276,21 @@ describe('notifications pushed as they are recorded, once', () => {
         ['deposit-disputed', opened.body.deposit.id],
       ]);
     }));
+
+  it("a waiting room's admission: to the fan admitted, once, when the line moves", async () => {
+    const event = await newEvent(10, 1000);
+    // Opened half a second ago, at a fan a second: the first in line is admitted half a second from now.
+    await db()`update events set waiting_room = true, on_sale_at = now() - interval '500 milliseconds', admit_per_minute = 60 where id = ${event}`;
+    const [first, second] = [await newFan(), await newFan()];
+    const socket = await openOffline(first);
+    const join = (fan: Fan) => invoke(queueJoin, { path: `/api/tickets/events/${event}/queue`, method: 'POST', token: fan.token, params: { id: event } });
+    expect((await join(first)).body.status).toBe('waiting');
+    await new Promise((r) => setTimeout(r, 1200));
+    // Whoever moves the line tells those it admits; looking again tells no one twice.
+    expect((await join(second)).status).toBe(200);
+    expect((await join(first)).body.status).toBe('admitted');
+    expect(received.get(socket)).toEqual([{ type: 'queue', event_id: event, status: 'admitted', queue: `/api/tickets/events/${event}/queue` }]);
+  });
 
   it("low eSIM data: to the fan, once per threshold, whatever the carrier resends", async () => {
     const fan = await newFan();

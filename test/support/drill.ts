@@ -41,7 +41,8 @@ export type DrillOptions = {
   stripe?: StandIn;
 };
 
-type Fan = { id: string; token: string };
+/** `pass`: admitted to the drill match's waiting room. */
+type Fan = { id: string; token: string; pass?: string };
 type Op =
   | { kind: 'transfer'; from: Fan; to: Fan; amount: number }
   | { kind: 'deposit'; fan: Fan; amount: number; received?: number }
@@ -165,15 +166,21 @@ const setUp = async (sql: postgres.Sql, send: Send, count: number, stripe?: Stan
   await sql`
     insert into products (id, name, club, category, price, stock)
     values (${product}, 'Drill scarf', 'OGC_NICE', 'drill', 250, ${PRODUCT_STOCK})`;
-  // A match of the drill's own; each fan buys tickets for it and offers them for resale to the others.
+  // A match of the drill's own, sold through its waiting room (which lets everyone in at once), each fan
+  // holding a pass; each fan buys tickets for it and offers them for resale to the others.
   const event = `drill-${randomUUID().slice(0, 8)}`;
   await sql`
-    insert into events (id, title, club, date, venue, competition, price_from)
-    values (${event}, 'Drill match', 'OGC_NICE', now() + interval '30 days', 'Drill ground', 'Drill Cup', ${SEAT_PRICE})`;
+    insert into events (id, title, club, date, venue, competition, price_from, on_sale_at, waiting_room, admit_per_minute, max_per_fan)
+    values (${event}, 'Drill match', 'OGC_NICE', now() + interval '30 days', 'Drill ground', 'Drill Cup', ${SEAT_PRICE},
+            now() - interval '1 minute', true, 1000000, 100)`;
   await sql`insert into event_categories (event_id, category, price, capacity, available) values (${event}, 'drill', ${SEAT_PRICE}, ${SEATS}, ${SEATS})`;
+  for (const fan of fans) {
+    const place = await must({ method: 'POST', path: `/api/tickets/events/${event}/queue`, token: fan.token }, 200);
+    fan.pass = place.pass;
+  }
   const offers: Array<{ seller: Fan; offerId: string; ticketId: string; price: number }> = [];
   for (const seller of fans) {
-    const bought = await must({ method: 'POST', path: '/api/tickets/purchase', token: seller.token, key: randomUUID(), body: { event_id: event, category: 'drill', quantity: OFFERS_PER_FAN } }, 201);
+    const bought = await must({ method: 'POST', path: '/api/tickets/purchase', token: seller.token, key: randomUUID(), body: { event_id: event, category: 'drill', quantity: OFFERS_PER_FAN, pass: seller.pass } }, 201);
     for (const ticket of bought.tickets as Array<{ id: string }>) {
       const price = cents(100, SEAT_PRICE);
       const offer = await must({ method: 'POST', path: `/api/tickets/${ticket.id}/resale`, token: seller.token, body: { price } }, 201);
@@ -201,7 +208,7 @@ const requestOf = (op: Op): DrillRequest => {
     case 'checkout':
       return { method: 'POST', path: '/api/shop/checkout', token: op.fan.token, key };
     case 'ticket':
-      return { method: 'POST', path: '/api/tickets/purchase', token: op.fan.token, key, body: { event_id: op.event, category: 'drill', quantity: 1 } };
+      return { method: 'POST', path: '/api/tickets/purchase', token: op.fan.token, key, body: { event_id: op.event, category: 'drill', quantity: 1, pass: op.fan.pass } };
     case 'resale':
       return { method: 'POST', path: `/api/tickets/resale/${op.offerId}/buy`, token: op.buyer.token, key };
   }
