@@ -17,8 +17,13 @@ export const config = {
   version: () => env('APP_VERSION') ?? '3.0.0',
   stage,
   databaseUrl: () => env('DATABASE_URL'),
-  /** Lambda containers each hold a pool: keep it tiny, a pooler does the rest. */
-  dbPoolMax: () => int('PG_POOL_MAX', 2),
+  /**
+   * Connections per container, a pooler doing the rest: a Lambda container
+   * serves one request at a time, and no request needs two connections at
+   * once (nothing queries beside an open transaction; queries sent together
+   * take turns).
+   */
+  dbPoolMax: () => int('PG_POOL_MAX', 1),
   /**
    * `transaction` behind PgBouncer (transaction mode) or RDS Proxy: no named
    * prepared statements and no settings at connection start, which such a

@@ -27,7 +27,9 @@ export const db = (): Sql => {
   const pooled = config.dbBehindPooler();
   client = postgres(url, {
     max: config.dbPoolMax(),
-    idle_timeout: 20,
+    // Given back after 2 s unused: after a burst, every container that served
+    // it would otherwise keep its connection while Postgres refuses others.
+    idle_timeout: 2,
     connect_timeout: 5,
     max_lifetime: 60 * 30,
     prepare: !pooled,

@@ -6,7 +6,7 @@ import { authenticate } from './authenticate';
 import { checkKey, fingerprintOf, serialize } from './idempotency';
 import { jsonBody } from './json-body';
 import { metrics } from './metrics';
-import { problems } from './problems';
+import { GIVE_UP_BEFORE_TIMEOUT_MS, OutOfTime, problems } from './problems';
 import { rateLimit } from './rate-limit';
 import { requestContext } from './request-context';
 import type { Input, Reply, Route } from './route';
@@ -22,10 +22,16 @@ const respond = (status: number, body: string, type: string, headers: Record<str
 /**
  * What every answer gets, whatever produced it: request id and logging,
  * its metrics, problem+json for any error, security headers, CORS,
- * `X-Request-Id`.
+ * `X-Request-Id`; and a handler still at work shortly before the Lambda's
+ * timeout is given up and answered 503.
  */
 export const envelope = (ownPolicy = false, operationId?: string) =>
-  middy<Event, Result, Error, HttpContext>()
+  middy<Event, Result, Error, HttpContext>({
+    timeoutEarlyInMillis: GIVE_UP_BEFORE_TIMEOUT_MS,
+    timeoutEarlyResponse: () => {
+      throw new OutOfTime();
+    },
+  })
     .use(requestContext(operationId))
     .use(metrics())
     .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset', maxAge: 600 }))

@@ -4,6 +4,25 @@ import { report } from '../sentry';
 import { ProblemError, tooManyRequests, unavailable, type Problem } from './problem';
 import type { Middleware, Result } from './types';
 
+/**
+ * How long before its Lambda's timeout (serverless.yml) a request still at
+ * work is given up and answered 503, so that no client is left to the
+ * platform's own answer. middy's default, 5 ms, leaves no time to answer:
+ * the middlewares after the handler and the log lines still run. Under
+ * serverless-offline, whose timer also counts a cold worker's start and
+ * import (the remaining time its context reports does not), it also covers
+ * a cold start of up to that long.
+ */
+export const GIVE_UP_BEFORE_TIMEOUT_MS = 1000;
+
+/** A request given up on, in time to answer before its Lambda times out. */
+export class OutOfTime extends Error {
+  override name = 'OutOfTime';
+  constructor() {
+    super(`given up ${GIVE_UP_BEFORE_TIMEOUT_MS} ms before the Lambda's timeout`);
+  }
+}
+
 export const problemResponse = (problem: Problem, headers: Record<string, string> = {}): Result => ({
   statusCode: problem.status,
   headers: { ...headers, 'Content-Type': 'application/problem+json' },
@@ -28,8 +47,8 @@ export const toProblemError = (error: unknown): ProblemError => {
     logger.error('database unavailable', { error: String(error) });
     return unavailable();
   }
-  // middy answers for a handler that would outlive the Lambda's time: the service is overloaded, not broken.
-  if (error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: string } | undefined)?.package === '@middy/core') {
+  // The service is overloaded, not broken: what the request started commits or not, as after a cut connection.
+  if (error instanceof OutOfTime) {
     logger.error('request timed out', { error: String(error) });
     return unavailable('The request took too long; retry shortly (with the same Idempotency-Key, if it had one).');
   }

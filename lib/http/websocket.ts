@@ -4,7 +4,7 @@ import { config } from '../config';
 import { logger } from '../log';
 import type { Connection } from '../realtime/connections';
 import { report } from '../sentry';
-import { toProblemError } from './problems';
+import { GIVE_UP_BEFORE_TIMEOUT_MS, OutOfTime, toProblemError } from './problems';
 import { header, type Event } from './types';
 
 /** An event of the WebSocket API; $connect's also carries the handshake's headers. */
@@ -23,10 +23,29 @@ const endpointOf = (event: SocketEvent): string => {
 };
 
 /**
+ * Gives up on `work` shortly before the Lambda's timeout, as middy does for
+ * the HTTP routes (lib/http/api.ts), so that the event still gets its status
+ * and its log line.
+ */
+const withinTime = async (work: Promise<void>, context: Context): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    const left = context.getRemainingTimeInMillis() - GIVE_UP_BEFORE_TIMEOUT_MS;
+    timer = setTimeout(() => reject(new OutOfTime()), Math.max(0, left));
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/**
  * What every WebSocket route gets, as api() gives the HTTP ones: its request
- * id on every log line, one line per event, and any error turned into a
- * status, never a crash. A status other than 2xx refuses a $connect; for
- * other routes API Gateway only logs it.
+ * id on every log line, one line per event, any error turned into a status,
+ * never a crash, and 503 rather than the Lambda's own timeout. A status
+ * other than 2xx refuses a $connect; for other routes API Gateway only logs
+ * it.
  */
 const socket =
   (work: (event: SocketEvent) => Promise<void>) =>
@@ -37,7 +56,7 @@ const socket =
     const startedAt = Date.now();
     let statusCode = 200;
     try {
-      await work(event);
+      await withinTime(work(event), context);
     } catch (error) {
       statusCode = toProblemError(error).status;
       if (statusCode === 500) await report(error, { request_id: id, route: routeKey });

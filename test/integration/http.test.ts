@@ -13,6 +13,7 @@ import { handler as openapi } from '../../functions/docs/openapi';
 import { handler as health } from '../../functions/health/get';
 import { AUDIENCE, ISSUER } from '../../lib/auth/tokens';
 import * as users from '../../lib/auth/users';
+import { GIVE_UP_BEFORE_TIMEOUT_MS } from '../../lib/http/problems';
 import { logger } from '../../lib/log';
 import { routes } from '../../lib/routes';
 import { expectEnvelope, expectProblem } from '../support/assertions';
@@ -192,6 +193,20 @@ describe('an unexpected error', () => {
     const res = await invoke(me, { path: '/api/auth/me', token: fan.token, remainingMs: 100 });
     expectProblem(res, 503, '/problems/service-unavailable');
     expect(res.headers['retry-after']).toBeDefined();
+  });
+
+  it('that is a handler stuck past its time is answered by the handler itself, before the Lambda times out', async () => {
+    vi.spyOn(users, 'getMe').mockReturnValue(new Promise(() => {}));
+    const logged = vi.spyOn(logger, 'error');
+    // Time enough to start the handler, so that it is given up on, not refused at once.
+    const remainingMs = GIVE_UP_BEFORE_TIMEOUT_MS + 500;
+    const deadline = Date.now() + remainingMs;
+    const res = await invoke(me, { path: '/api/auth/me', token: fan.token, remainingMs });
+    // With time to spare for the answer itself, not at the last moment (middy's default gives up 5 ms before).
+    expect(deadline - Date.now(), 'time the invocation had left when answered').toBeGreaterThan(GIVE_UP_BEFORE_TIMEOUT_MS / 2);
+    expectProblem(res, 503, '/problems/service-unavailable');
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(logged).toHaveBeenCalledWith('request timed out', expect.anything());
   });
 });
 

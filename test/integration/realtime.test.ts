@@ -22,7 +22,8 @@ import { handler as frame } from '../../functions/ws/default';
 import { handler as disconnect } from '../../functions/ws/disconnect';
 import { AUDIENCE, ISSUER, signAccessToken } from '../../lib/auth/tokens';
 import { db } from '../../lib/db';
-import type { SocketEvent } from '../../lib/http/websocket';
+import { GIVE_UP_BEFORE_TIMEOUT_MS } from '../../lib/http/problems';
+import { onFrame, type SocketEvent } from '../../lib/http/websocket';
 import { logger } from '../../lib/log';
 import { purgeStaleConnections } from '../../lib/realtime/connections';
 import { pushTo } from '../../lib/realtime/push';
@@ -85,7 +86,11 @@ const socketEvent = (routeKey: string, connectionId: string, extra: Partial<Sock
     },
   }) as SocketEvent;
 
-const context = () => ({ awsRequestId: randomUUID() }) as Context;
+/** A Lambda context, whose remaining time counts down from `remainingMs` as Lambda's does. */
+const context = (remainingMs = 10_000) => {
+  const deadline = Date.now() + remainingMs;
+  return { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as unknown as Context;
+};
 
 const open = (connectionId: string, token: string | undefined, headers: Record<string, string> = {}) =>
   connect(socketEvent('$connect', connectionId, { queryStringParameters: token === undefined ? undefined : { token }, headers }), context());
@@ -199,6 +204,19 @@ describe('$default and $disconnect', () => {
     expect(await purgeStaleConnections()).toBeGreaterThanOrEqual(1);
     expect(await connectionRow(stale)).toBeUndefined();
     expect(await connectionRow(fresh)).toBeDefined();
+  });
+});
+
+describe('an event whose work outlives its time', () => {
+  it('is given up and answered 503 with time to spare before the Lambda times out, and logged', async () => {
+    const logged = vi.spyOn(logger, 'info');
+    const stuck = onFrame(() => new Promise(() => {}));
+    // Time enough to start the work, so that it is given up on, not refused at once.
+    const remainingMs = GIVE_UP_BEFORE_TIMEOUT_MS + 500;
+    const deadline = Date.now() + remainingMs;
+    expect(await stuck(socketEvent('$default', `stuck-${randomUUID()}`, { body: '{"action":"ping"}' }), context(remainingMs))).toEqual({ statusCode: 503 });
+    expect(deadline - Date.now(), 'time the invocation had left when answered').toBeGreaterThan(GIVE_UP_BEFORE_TIMEOUT_MS / 2);
+    expect(logged).toHaveBeenCalledWith('websocket', expect.objectContaining({ route: '$default', status: 503 }));
   });
 });
 

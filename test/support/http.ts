@@ -19,7 +19,7 @@ export type Call = {
   params?: Record<string, string>;
   token?: string;
   ip?: string;
-  /** What the Lambda context says is left of the invocation's time (10 s by default). */
+  /** The invocation's time, which the Lambda context counts down as Lambda does (10 s by default). */
   remainingMs?: number;
 };
 
@@ -60,7 +60,8 @@ export const invoke = async <T = any>(handler: unknown, call: Call = {}): Promis
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: call.ip ?? randomIp(), userAgent: 'vitest' },
     },
   } as APIGatewayProxyEventV2;
-  const context = { awsRequestId: randomUUID(), functionName: 'test', getRemainingTimeInMillis: () => call.remainingMs ?? 10_000 } as unknown as Context;
+  const deadline = Date.now() + (call.remainingMs ?? 10_000);
+  const context = { awsRequestId: randomUUID(), functionName: 'test', getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as unknown as Context;
   const result = (await (handler as Handler)(event, context)) as { statusCode: number; headers: Record<string, string>; body?: string };
   const raw = result.body ?? '';
   const answered = lower(result.headers ?? {});

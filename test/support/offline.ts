@@ -34,6 +34,8 @@ export type OfflineOptions = {
    * offline alone.
    */
   viaDev?: boolean;
+  /** The folder of another serverless.yml to run, a test's own service (default: the API's, at the repository's root). */
+  service?: string;
   /** Added to (and overriding) process.env for the child. */
   env?: Record<string, string | undefined>;
   /** How long to wait for GET `readyPath` to answer, in ms. */
@@ -83,7 +85,7 @@ export const startOffline = async (options: OfflineOptions = {}): Promise<Offlin
   const child: ChildProcess = spawn(
     command,
     args,
-    { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, ESBUILD_WORK_FOLDER: workFolder } },
+    { cwd: options.service ?? root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, ESBUILD_WORK_FOLDER: workFolder } },
   );
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
