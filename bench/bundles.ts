@@ -43,7 +43,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 type Fn = { name: string; handler: string; api: boolean };
 type Service = { functions: Fn[]; esbuild: Record<string, unknown> };
 
-const readService = (): Service => {
+export const readService = (): Service => {
   const yml = parse(readFileSync(join(root, 'serverless.yml'), 'utf8')) as {
     functions: Record<string, { handler: string; events?: Array<Record<string, unknown>> }>;
     custom: { esbuild: Record<string, unknown> };
@@ -68,7 +68,7 @@ const PLUGIN_ONLY = [
 ];
 
 /** The esbuild options serverless-esbuild derives from `custom.esbuild`. */
-const esbuildOptions = async (custom: Record<string, unknown>): Promise<BuildOptions> => {
+export const esbuildOptions = async (custom: Record<string, unknown>): Promise<BuildOptions> => {
   const options: Record<string, unknown> = Object.fromEntries(Object.entries(custom).filter(([k]) => !PLUGIN_ONLY.includes(k)));
   const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
   const exclude = list(custom.exclude);

@@ -1,5 +1,6 @@
-/** The load loop, percentiles and scratch set-up the benchmarks share. */
+/** The load loop, percentiles, scratch set-up, CPU time and table cells the benchmarks share. */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
 export type Stats = { count: number; perSecond: number; p50: number; p95: number; errors: number; firstError?: string };
@@ -51,3 +52,17 @@ export const useScratch = (scratch: { databaseUrl: string; redis: { url: string;
     PG_POOLER: 'none',
   });
 };
+
+/** Busy CPU time of the whole machine so far, in ms (Linux), or undefined elsewhere. */
+export const machineCpuMs = async (): Promise<number | undefined> => {
+  const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n')[0] ?? '';
+  const [, ...ticks] = line.trim().split(/\s+/).map(Number);
+  if (ticks.length < 4) return undefined;
+  const idle = ticks[3]! + (ticks[4] ?? 0); // idle + iowait
+  return ((ticks.reduce((a, b) => a + b, 0) - idle) * 1000) / 100; // USER_HZ is 100 on Linux
+};
+
+/** Table cells: text padded to a column's width, a number right-aligned (– when not a number). */
+export const left = (v: string, width: number) => v.padEnd(width);
+export const right = (v: string, width: number) => v.padStart(width);
+export const num = (v: number, width: number, digits = 0) => right(Number.isFinite(v) ? v.toFixed(digits) : '–', width);

@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ main(): Promise<Figure[]> }>> = {
   reads: () => import('./reads'),
   bundles: () => import('./bundles'),
   recommendations: () => import('./recommendations'),
+  rush: () => import('./rush'),
 };
 
 const name = process.argv[2];

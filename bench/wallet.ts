@@ -20,13 +20,12 @@
  * one) and drops it at the end. Prints figures, asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { startScratch } from '../scripts/local-services';
 import { startPgProxy, type PgProxy, type RoundTrips } from '../test/support/pg-proxy';
-import { drive, percentile, useScratch, type Stats } from './measure';
+import { drive, left, machineCpuMs, num, percentile, right, useScratch, type Stats } from './measure';
 import { startBridgeProcess } from './redis-bridge-process';
 import type { Figure } from './summary';
 
@@ -42,15 +41,6 @@ const SEAT_PRICE = 100;
 
 /** CPU time per transfer, in ms: the API process, the bridge process, and the rest of the machine. */
 type CpuShare = { api: number; bridge: number; rest: number };
-
-/** Busy CPU time of the whole machine so far, in ms (Linux), or undefined elsewhere. */
-const machineCpuMs = async (): Promise<number | undefined> => {
-  const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n')[0] ?? '';
-  const [, ...ticks] = line.trim().split(/\s+/).map(Number);
-  if (ticks.length < 4) return undefined;
-  const idle = ticks[3]! + (ticks[4] ?? 0); // idle + iowait
-  return ((ticks.reduce((a, b) => a + b, 0) - idle) * 1000) / 100; // USER_HZ is 100 on Linux
-};
 
 /**
  * The CTEs `transfer`, `moved` and `entries` of one two-leg transfer as
@@ -128,19 +118,21 @@ const plainActivation = (sql: postgres.Sql, userId: string, wallet: string, sell
 
 /**
  * The old app's ticket purchase, as it ran: BEGIN, check the balance, debit,
- * insert the ticket, record the movement, COMMIT; here with the seat taken
- * by a guarded update in the debit's place of the flow. Sold out when that
- * update takes no seat.
+ * insert the tickets, record the movement, COMMIT; here with the seats taken
+ * by a guarded update in the debit's place of the flow, from the category's
+ * one row. Sold out when that update takes no seats.
  */
-const plainTicketPurchase = (sql: postgres.Sql, userId: string, wallet: string, seller: string, eventId: string, category: string) =>
+export const plainTicketPurchase = (sql: postgres.Sql, userId: string, wallet: string, seller: string, eventId: string, category: string, quantity = 1) =>
   sql.begin(async (tx) => {
     const [seat] = await tx<{ price: number; balance: number }[]>`
       select c.price, w.balance from event_categories c, wallets w
       where c.event_id = ${eventId} and c.category = ${category} and w.id = ${wallet} for update of w`;
-    const taken = await tx`update event_categories set available = available - 1 where event_id = ${eventId} and category = ${category} and available >= 1`;
+    const taken = await tx`update event_categories set available = available - ${quantity} where event_id = ${eventId} and category = ${category} and available >= ${quantity}`;
     if (taken.count === 0) return 'sold-out' as const;
-    const [transfer] = await tx<{ id: string }[]>`with ${plainLegs(tx, 'purchase', wallet, seller, seat!.price, ['purchase', 'sale'])} select id from transfer`;
-    await tx`insert into tickets (user_id, event_id, category, price, transfer_id) values (${userId}, ${eventId}, ${category}, ${seat!.price}, ${transfer!.id})`;
+    const [transfer] = await tx<{ id: string }[]>`with ${plainLegs(tx, 'purchase', wallet, seller, seat!.price * quantity, ['purchase', 'sale'])} select id from transfer`;
+    await tx`
+      insert into tickets (user_id, event_id, category, price, transfer_id)
+      select ${userId}, ${eventId}, ${category}, ${seat!.price}, ${transfer!.id} from generate_series(1, ${quantity})`;
     return 'sold' as const;
   });
 
@@ -196,10 +188,6 @@ const roundTripsOf = async <T>(proxy: PgProxy, act: (context: T) => Promise<unkn
   }
   return samples;
 };
-
-const left = (v: string, width: number) => v.padEnd(width);
-const right = (v: string, width: number) => v.padStart(width);
-const num = (v: number, width: number, digits = 0) => right(Number.isFinite(v) ? v.toFixed(digits) : '–', width);
 
 export const main = async (): Promise<Figure[]> => {
   const cleanups: Array<() => Promise<unknown>> = [];
