@@ -152,8 +152,8 @@ const sellOut = async (
 ): Promise<SellOut> => {
   const event = `bench-${randomBytes(4).toString('hex')}`;
   await sql`
-    insert into events (id, title, club, date, venue, competition, price_from)
-    values (${event}, 'Bench match', 'OGC_NICE', now() + interval '30 days', 'Bench ground', 'Bench Cup', ${SEAT_PRICE})`;
+    insert into events (id, title, club, date, venue, competition, price_from, max_per_fan)
+    values (${event}, 'Bench match', 'OGC_NICE', now() + interval '30 days', 'Bench ground', 'Bench Cup', ${SEAT_PRICE}, ${SELL_OUT_SEATS})`;
   await sql`insert into event_categories (event_id, category, price, capacity, available) values (${event}, 'tribune', ${SEAT_PRICE}, ${SELL_OUT_SEATS}, ${SELL_OUT_SEATS})`;
   const latencies: number[] = [];
   let refused = 0;
@@ -315,6 +315,8 @@ export const main = async (): Promise<Figure[]> => {
     // Before each activation (not counted), the traveller's last eSIM has used its data up.
     const traveller = fans[6]!;
     const useUp = () => plain`update esim_active set data_used = data_total where user_id = ${traveller.id}`;
+    // The counting buys more tickets for one match than a fan may hold by default.
+    await plain`update events set max_per_fan = 1000 where id = 'om-losc'`;
     const ticketOnce = async () => {
       const bought = await invoke(purchaseTickets, { path: '/api/tickets/purchase', token: traveller.token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id: 'om-losc', category: 'virage_sud', quantity: 1 } });
       if (bought.status !== 201) throw new Error(`ticket purchase answered ${bought.status} ${bought.raw}`);

@@ -7,7 +7,7 @@ alter table events
   add column on_sale_at timestamptz,
   add column waiting_room boolean not null default false,
   add column admit_per_minute integer check (admit_per_minute > 0),
-  add column max_per_fan integer not null default 6 check (max_per_fan between 1 and 100);
+  add column max_per_fan integer not null default 6 check (max_per_fan >= 1);
 
 -- A category's seats left, dealt in shards. Their sum is the seats left;
 -- none goes below zero. `event_categories.available` now only says what a
@@ -81,9 +81,12 @@ begin
     exit when left_to_take = 0;
   end loop;
   if left_to_take > 0 then
+    -- The seats taken above go back with the raise: the match is sold out only if this category
+    -- held none and no other holds any.
     raise exception using errcode = 'PF409', message = 'sold-out',
       detail = format('Fewer than %s seats are left in %s.', p_quantity, p_category),
-      hint = jsonb_build_object('event_sold_out', not exists (select 1 from seat_shards where event_id = p_event and available > 0))::text;
+      hint = jsonb_build_object('event_sold_out', left_to_take = p_quantity and not exists (
+        select 1 from seat_shards where event_id = p_event and category <> p_category and available > 0))::text;
   end if;
 end $$;
 

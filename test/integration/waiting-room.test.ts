@@ -183,6 +183,19 @@ describe('a waiting room', () => {
     }
   });
 
+  it('is not sold out while seats are left, even when a buyer asks for more than there are', async () => {
+    const event = await onSaleEvent(3, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
+    const [buyer, waiting] = await fans(2);
+    const { pass } = (await join(buyer!, event)).body;
+    expect((await join(waiting!, event)).body.status).toBe('waiting');
+    const tooMany = await buy(buyer!, event, { pass, quantity: 4 });
+    expectProblem(tooMany, 409, '/problems/sold-out');
+    expect(tooMany.body.event_sold_out).toBe(false);
+    expect((await poll(waiting!, event)).body.status).toBe('waiting');
+    expect((await buy(buyer!, event, { pass, quantity: 3 })).status).toBe(201);
+    expect((await poll(waiting!, event)).body.status).toBe('sold_out');
+  });
+
   it('answers 503 with Retry-After while Redis cannot be reached, never opening its doors', async () => {
     const event = await onSaleEvent(20, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
     const [fan] = await fans(1);
