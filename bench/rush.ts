@@ -41,7 +41,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -515,6 +515,8 @@ export const main = async (): Promise<Figure[]> => {
     const database = new URL(scratch.databaseUrl).pathname.slice(1);
     const [server] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
 
+    // Under node_modules, where the bundles' externals resolve; `npm ci` leaves no .cache there.
+    await mkdir(join(root, 'node_modules', '.cache'), { recursive: true });
     const out = await mkdtemp(join(root, 'node_modules', '.cache', 'bench-rush-'));
     cleanups.push(() => rm(out, { recursive: true, force: true }));
     const { runtime, bundles } = await bundle(out);
