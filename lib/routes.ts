@@ -10,8 +10,9 @@ import * as payments from './payments/routes';
 import * as recommendations from './recommendations/routes';
 import * as shop from './shop/routes';
 import * as social from './social/routes';
+import * as staff from './staff/routes';
 import * as tickets from './tickets/routes';
 import * as wallet from './wallet/routes';
 
 /** Every endpoint the API serves; serverless.yml must route exactly these. */
-export const routes: readonly Route[] = [healthRoute, ...Object.values(openapi), ...Object.values(auth), ...Object.values(wallet), ...Object.values(payments), ...Object.values(shop), ...Object.values(esim), ...Object.values(tickets), ...Object.values(notifications), ...Object.values(social), ...Object.values(feed), ...Object.values(recommendations), ...Object.values(insights)];
+export const routes: readonly Route[] = [healthRoute, ...Object.values(openapi), ...Object.values(auth), ...Object.values(wallet), ...Object.values(payments), ...Object.values(shop), ...Object.values(esim), ...Object.values(tickets), ...Object.values(notifications), ...Object.values(social), ...Object.values(feed), ...Object.values(recommendations), ...Object.values(insights), ...Object.values(staff)];

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { DEV_PG_DIR, redact, startDevPostgres, type Service } from './local-services';
+import { localDatabase, redact } from './local-services';
 
 const DUMPS_DIR = fileURLToPath(new URL('../.data/dumps', import.meta.url));
 
@@ -64,15 +64,6 @@ export const restoreDatabase = async (url: string, file: string): Promise<void> 
   await run('pg_restore', url, ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--dbname', url, file]);
 };
 
-const localDatabase = async (mustExist: boolean): Promise<Service> => {
-  const url = process.env.DATABASE_URL;
-  if (url) return { url, kind: 'DATABASE_URL', stop: async () => {} };
-  if (mustExist && !existsSync(join(DEV_PG_DIR, 'PG_VERSION'))) {
-    throw new Error(`No local database to dump: set DATABASE_URL, or run \`npm run dev\` once to create ${DEV_PG_DIR}`);
-  }
-  return startDevPostgres();
-};
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [command, file] = process.argv.slice(2);
   if ((command !== 'dump' && command !== 'restore') || (command === 'restore' && !file)) {
@@ -80,7 +71,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const main = async () => {
-    const database = await localDatabase(command === 'dump');
+    const database = await localDatabase(command === 'dump' ? 'to dump' : undefined);
     try {
       if (command === 'dump') {
         const target = resolve(process.env.INIT_CWD ?? '.', file ?? join(DUMPS_DIR, `paiecashfan-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`));

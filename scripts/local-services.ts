@@ -68,6 +68,20 @@ export const startDevPostgres = async (): Promise<Service> => {
   return { ...server, url: await ensureDatabase(server.url, 'paiecashfan') };
 };
 
+/**
+ * The database a local script works on: DATABASE_URL, else `npm run dev`'s
+ * embedded one; `mustExist` (what the script wants it for) refuses to create
+ * that one when it was never made.
+ */
+export const localDatabase = async (mustExist?: string): Promise<Service> => {
+  const url = process.env.DATABASE_URL;
+  if (url) return { url, kind: 'DATABASE_URL', stop: async () => {} };
+  if (mustExist && !existsSync(join(DEV_PG_DIR, 'PG_VERSION'))) {
+    throw new Error(`No local database ${mustExist}: set DATABASE_URL, or run \`npm run dev\` once to create ${DEV_PG_DIR}`);
+  }
+  return startDevPostgres();
+};
+
 export const ensurePostgres = async (opts: { url?: string; dir: string; port: number }): Promise<Service> => {
   if (opts.url && (await answers(opts.url))) return { url: opts.url, kind: 'external', stop: async () => {} };
   if (opts.url) console.warn(`Postgres at ${redact(opts.url)} does not answer; starting an embedded one.`);

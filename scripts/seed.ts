@@ -1,11 +1,17 @@
-/** Demo data for local runs: clubs, shop products, matches, eSIM plans, a steward per club. Safe to re-run. */
+/** Demo data for local runs: clubs, shop products, matches, eSIM plans, an admin and a steward per club. Safe to re-run. */
 import type { TransactionSql } from 'postgres';
 import { hashPassword } from '../lib/auth/passwords';
 import type { Sql } from '../lib/db';
 
-/** Each club's demo steward, who checks tickets in at its gates: `steward.<club>@paiecashfan.test`. */
-export const STEWARD_PASSWORD = 'steward demo pass';
-export const stewardEmail = (club: string) => `steward.${club.toLowerCase()}@paiecashfan.test`;
+/**
+ * Each club's demo staff: its admin, who runs its back office
+ * (`admin.<club>@paiecashfan.test`, password "admin demo pass"), and its
+ * steward, who checks tickets in at its gates (`steward.<club>@…`, "steward demo pass").
+ */
+const demoStaff = ['admin', 'steward'] as const;
+export const staffEmail = (role: (typeof demoStaff)[number], club: string) => `${role}.${club.toLowerCase()}@paiecashfan.test`;
+export const staffPassword = (role: (typeof demoStaff)[number]) => `${role} demo pass`;
+export const stewardEmail = (club: string) => staffEmail('steward', club);
 
 const clubs = [
   { id: 'AS_MONACO', name: 'AS Monaco FC', short_name: 'Monaco', city: 'Monaco', league: 'Ligue 1' },
@@ -155,6 +161,22 @@ const demoPosts = [
   { id: '5eed0000-0000-4000-8000-000000000005', by: 'karim', hours: 20, text: 'Ici c’est Paris ❤️💙', likers: [] },
 ];
 
+/** Each club's demo staff member in `role`, unless there already. */
+const addStaff = async (t: TransactionSql, role: (typeof demoStaff)[number]) => {
+  const existing = new Set((await t<{ email: string }[]>`select email from users where email = any(${clubs.map((c) => staffEmail(role, c.id))})`).map((u) => u.email));
+  const missing = clubs.filter((c) => !existing.has(staffEmail(role, c.id)));
+  if (missing.length === 0) return;
+  const password = await hashPassword(staffPassword(role));
+  for (const club of missing) {
+    const [member] = await t<{ id: string }[]>`
+      insert into users (email, password, name, club_id)
+      values (${staffEmail(role, club.id)}, ${password}, ${`${role === 'admin' ? 'Admin' : 'Steward'} ${club.short_name}`}, ${club.id})
+      returning id`;
+    await t`insert into wallets (user_id) values (${member!.id})`;
+    await t`insert into club_roles (user_id, club_id, role) values (${member!.id}, ${club.id}, ${role})`;
+  }
+};
+
 export const seed = async (sql: Sql): Promise<void> => {
   await sql.begin(async (t) => {
     await t`insert into clubs ${t(clubs)} on conflict (id) do nothing`;
@@ -164,17 +186,7 @@ export const seed = async (sql: Sql): Promise<void> => {
       where p.id = v.id and p.player is null`;
     await t`insert into esim_plans ${t(esimPlans)} on conflict (id) do nothing`;
     await scheduleMatches(t, events);
-    const existing = new Set(
-      (await t<{ email: string }[]>`select email from users where email = any(${clubs.map((c) => stewardEmail(c.id))})`).map((u) => u.email),
-    );
-    const password = existing.size < clubs.length ? await hashPassword(STEWARD_PASSWORD) : '';
-    for (const club of clubs.filter((c) => !existing.has(stewardEmail(c.id)))) {
-      const [steward] = await t<{ id: string }[]>`
-        insert into users (email, password, name, club_id) values (${stewardEmail(club.id)}, ${password}, ${`Steward ${club.short_name}`}, ${club.id})
-        returning id`;
-      await t`insert into wallets (user_id) values (${steward!.id})`;
-      await t`insert into club_roles (user_id, club_id, role) values (${steward!.id}, ${club.id}, 'steward')`;
-    }
+    for (const role of demoStaff) await addStaff(t, role);
     const emails = Object.keys(demoFans).map(demoFanEmail);
     const [{ missing }] = (await t`select count(*)::int as missing from unnest(${emails}::text[]) e where e not in (select email from users)`) as unknown as [{ missing: number }];
     if (missing > 0) {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { plainText, schema } from '../http/schemas';
+import { ClubId, plainText, schema } from '../http/schemas';
 
 const PASSWORD_MIN = 8;
 // bcrypt reads at most 72 bytes: a longer password would be silently cut.
@@ -30,7 +30,6 @@ export const Name = /* @__PURE__ */ schema(() =>
     z.regex(/[\p{L}\p{N}]/u, { error: 'Name must contain a letter or a digit' }),
   ),
 );
-export const ClubId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' })));
 
 export const RegisterBody = /* @__PURE__ */ schema(() =>
   z.strictObject({ email: Email, password: Password, name: Name, club_id: z.optional(ClubId) }).check(

@@ -23,6 +23,9 @@ export const ProblemSchema = /* @__PURE__ */ schema(() =>
   }),
 );
 
+/** A club, as its id. */
+export const ClubId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' })));
+
 /** `?limit=&cursor=` on every list: keyset pages of 1 to 100, 20 by default. */
 export const PageQuery = /* @__PURE__ */ schema(() => ({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 20),

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { PageQuery, schema } from '../http/schemas';
+import { ClubId, PageQuery, schema } from '../http/schemas';
 
 /** Product and club ids as the demo data and the old API spell them. */
 const Slug = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an id such as asm-home-2026' })));
@@ -9,7 +9,7 @@ export const LINE_MAX = 10;
 export const ProductsQuery = /* @__PURE__ */ schema(() =>
   z.strictObject({
     ...PageQuery,
-    club: z.optional(z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' }))),
+    club: z.optional(ClubId),
     category: z.optional(z.string().check(z.regex(/^[a-z_]{1,40}$/, { error: 'Must be a category such as jerseys' }))),
   }),
 );

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { FanName, PageQuery, schema } from '../http/schemas';
+import { ClubId, FanName, PageQuery, schema } from '../http/schemas';
 import { Cents } from '../money';
 
 const EventId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an event id such as asm-psg' })));
@@ -10,7 +10,7 @@ export const EventsQuery = /* @__PURE__ */ schema(() =>
   z.strictObject({
     limit: PageQuery.limit,
     cursor: z.optional(EventId),
-    club: z.optional(z.string().check(z.regex(/^[A-Z0-9_]{2,40}$/, { error: 'Must be a club id such as AS_MONACO' }))),
+    club: z.optional(ClubId),
     competition: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
     from: z.optional(z.iso.datetime({ offset: true })),
   }),

@@ -1,7 +1,7 @@
 import type { JSONValue, PendingQuery, Row } from 'postgres';
 import { keys, writeBack, type CacheKey } from '../cache';
 import { config } from '../config';
-import { db, pgCode, retrying, type Sql } from '../db';
+import { db, pgCode, retrying, type Sql, type Tx } from '../db';
 import { KEY_TTL, type Claim, type Reply } from '../http/route';
 import { accountGone, ProblemError, refused } from '../http/problem';
 import { balanceView, type WalletFigures } from './accounts';
@@ -49,14 +49,7 @@ export const movement = async <R>(
 ): Promise<Settled<R>> => {
   let settled: Settled<R>;
   try {
-    settled = await post<R>(
-      (sql) =>
-        call(
-          sql,
-          sql.json({ user_id: claim.userId, key: claim.key, fingerprint: claim.fingerprint, ttl: KEY_TTL, lock_timeout: String(config.lockTimeoutMs()) }),
-        ),
-      stale,
-    );
+    settled = await post<R>((sql) => call(sql, claimParameter(sql, claim)), stale);
   } catch (error) {
     // The key is the fan's: a token whose fan no longer exists cannot claim one.
     if (pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey') {
@@ -64,9 +57,15 @@ export const movement = async <R>(
     }
     throw error;
   }
-  if (settled.reused) throw refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
+  if (settled.reused) throw keyReused();
   return settled;
 };
+
+/** The claim as migration 003's movement_claim takes it. */
+export const claimParameter = (sql: Sql | Tx, claim: Claim): ClaimParameter =>
+  sql.json({ user_id: claim.userId, key: claim.key, fingerprint: claim.fingerprint, ttl: KEY_TTL, lock_timeout: String(config.lockTimeoutMs()) });
+
+export const keyReused = () => refused('idempotency-key-reused', 'This Idempotency-Key was already used with a different request.');
 
 /**
  * Runs a movement's one statement, whether a fan's request claimed it or a

@@ -117,7 +117,11 @@ const BAD_NUMBERS: [string, number][] = [
   ['tiny', 1e-300],
 ];
 
-const PARAM_VALUES = (kind: 'uuid' | 'slug'): [string, string, number[]?][] => [
+/**
+ * `unknown`: a value of the parameter's form that names nothing, found (404);
+ * undefined for a parameter from a closed set (a role), where any other value is 400.
+ */
+const PARAM_VALUES = (kind: 'uuid' | 'slug', unknown: string | undefined): [string, string, number[]?][] => [
   ['empty', '', [400]],
   ['blank', ' ', [400]],
   ['5000 chars', 'a'.repeat(5000), [400]],
@@ -128,7 +132,7 @@ const PARAM_VALUES = (kind: 'uuid' | 'slug'): [string, string, number[]?][] => [
   ['encoded traversal', '%2e%2e%2f%2e%2e%2f', [400]],
   ['CRLF', 'a\r\nb', [400]],
   kind === 'uuid' ? ['non-uuid', 'not-a-uuid', [400]] : ['uuid where a slug is expected', randomUUID()],
-  kind === 'uuid' ? ['unknown uuid', randomUUID(), [404]] : ['unknown slug', 'no-such-thing-999', [404]],
+  kind === 'uuid' ? ['unknown uuid', randomUUID(), [404]] : ['unknown slug', unknown ?? 'no-such-thing-999', [unknown ? 404 : 400]],
   ['upper-case uuid', randomUUID().toUpperCase()],
   ['nil uuid', '00000000-0000-0000-0000-000000000000'],
   ['max uuid', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
@@ -305,6 +309,11 @@ const baselines: Record<string, () => Baseline> = {
   getInsights: () => ({}),
   getPredictions: () => ({}),
   getStats: () => ({}),
+  // The hostile fan holds no role in any club: every back-office operation is not found, and changes nothing.
+  adminListRoles: () => ({ params: { club: 'PSG' } }),
+  adminGrantRole: () => ({ params: { club: 'PSG' }, body: { user: other.email, role: 'steward' } }),
+  adminRevokeRole: () => ({ params: { club: 'PSG', user: randomUUID(), role: 'steward' } }),
+  adminListAudit: () => ({}),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */
@@ -391,7 +400,7 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
   // --- path parameters --------------------------------------------------------
   for (const name of paramNames) {
     const kind = paramKind(route, name) === 'uuid' ? 'uuid' : 'slug';
-    for (const [label, value, expected] of PARAM_VALUES(kind)) {
+    for (const [label, value, expected] of PARAM_VALUES(kind, unknownOf(route, name))) {
       add(`params.${name}: ${label}`, call({ params: { ...makeBaseline().params, [name]: value } }), expected);
     }
   }
@@ -645,10 +654,12 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
 };
 
 /** Whether a path parameter takes a uuid (its zod schema's format), else a slug. */
-const paramKind = (route: Route, name: string): string => {
-  const schema = (route.params as { _zod?: { def?: { shape?: Record<string, { _zod?: { def?: { format?: string } } }> } } } | undefined)?._zod?.def?.shape?.[name];
-  return schema?._zod?.def?.format ?? 'slug';
-};
+type ParamSchema = { _zod?: { def?: { format?: string } }; safeParse(value: unknown): { success: boolean } };
+const paramSchema = (route: Route, name: string) =>
+  (route.params as { _zod?: { def?: { shape?: Record<string, ParamSchema> } } } | undefined)?._zod?.def?.shape?.[name];
+const paramKind = (route: Route, name: string): string => paramSchema(route, name)?._zod?.def?.format ?? 'slug';
+/** A name of the parameter's form (an event's slug, a club's upper-case id) that nothing bears; none for a closed set. */
+const unknownOf = (route: Route, name: string) => ['no-such-thing-999', 'NO_SUCH_THING_999'].find((v) => paramSchema(route, name)?.safeParse(v).success);
 
 // ---------------------------------------------------------------------------
 // Running and judging.
