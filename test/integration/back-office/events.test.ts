@@ -4,8 +4,6 @@
  * resized below what it sold (also while fans buy), a new kick-off told to
  * every holder with their tickets still scanning, each change audited.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as auditList } from '../../../functions/admin/staff/audit-list';
@@ -23,6 +21,7 @@ import { db } from '../../../lib/db';
 import { expectProblem } from '../../support/assertions';
 import { newFan, type Fan } from '../../support/fans';
 import { invoke } from '../../support/http';
+import { managementApi, type ManagementApi } from '../../support/management-api';
 import { clubWithAdmin, staffMember } from '../../support/staff';
 import { scan } from '../../support/tickets';
 import { fundedFans, key } from '../../support/wallet';
@@ -283,24 +282,11 @@ describe("a club's matches in its back office", () => {
 });
 
 describe('a match postponed', () => {
-  /** A stand-in for API Gateway's management API: the frames each connection received. */
-  const received = new Map<string, unknown[]>();
-  let server: Server;
-  let endpoint: string;
+  let api: ManagementApi;
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const id = decodeURIComponent(/^\/@connections\/([^/?]+)$/.exec(req.url ?? '')?.[1] ?? '');
-        received.set(id, [...(received.get(id) ?? []), JSON.parse(Buffer.concat(chunks).toString('utf8'))]);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await managementApi();
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => api.close());
 
   const told = async (fan: Fan) =>
     (await invoke(notificationsList, { path: '/api/notifications', token: fan.token })).body.items.filter((n: { kind: string }) => n.kind === 'event-rescheduled');
@@ -313,7 +299,7 @@ describe('a match postponed', () => {
     const anas = [(await buy(ana!, id)).body.tickets[0].id, (await buy(ana!, id, 'loge')).body.tickets[0].id] as string[];
     const bobs = (await buy(bob!, id)).body.tickets[0].id as string;
     const connection = `alive-${randomUUID()}`;
-    await db()`insert into ws_connections (connection_id, user_id, endpoint, expires_at) values (${connection}, ${ana!.id}, ${endpoint}, now() + interval '1 hour')`;
+    await db()`insert into ws_connections (connection_id, user_id, endpoint, expires_at) values (${connection}, ${ana!.id}, ${api.endpoint}, now() + interval '1 hour')`;
 
     const later = at(37 * DAY);
     const moved = await update(admin, id, { date: later });
@@ -325,7 +311,7 @@ describe('a match postponed', () => {
       expect(notes[0].payload).toMatchObject({ event_id: id, from: made.date, to: new Date(later).toISOString(), message: expect.stringContaining('stay valid') });
     }
     expect(await told(eve!)).toEqual([]);
-    expect(received.get(connection)).toMatchObject([{ type: 'notification', notification: { kind: 'event-rescheduled', payload: { event_id: id } } }]);
+    expect(api.received.get(connection)).toMatchObject([{ type: 'notification', notification: { kind: 'event-rescheduled', payload: { event_id: id } } }]);
     // The same date again is no news; another one is.
     await update(admin, id, { date: later, title: 'Test Club vs OL' });
     expect(await told(ana!)).toHaveLength(1);
