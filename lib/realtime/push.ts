@@ -79,6 +79,7 @@ const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, fram
   }
 };
 
+/** One frame for every connection, serialised once. */
 const same = (event: RealtimeEvent) => {
   const data = JSON.stringify(event);
   return () => data;
@@ -92,8 +93,8 @@ export const pushTo = (userIds: string[], event: RealtimeEvent): Promise<void> =
 export const pushEach = async (events: Map<string, RealtimeEvent>): Promise<void> => {
   if (events.size === 0) return;
   const frames = new Map([...events].map(([userId, event]) => [userId, JSON.stringify(event)]));
-  const type = events.values().next().value?.type ?? 'none';
-  return push(type, (sql) => sql`user_id = any(${[...events.keys()]}::uuid[])`, (userId) => frames.get(userId)!);
+  const [first] = events.values();
+  return push(first!.type, (sql) => sql`user_id = any(${[...events.keys()]}::uuid[])`, (userId) => frames.get(userId)!);
 };
 
 /** Pushes the event to one connection, as the answer to a frame it sent. */
