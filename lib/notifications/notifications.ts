@@ -1,10 +1,10 @@
 import { db } from '../db';
 import { logger } from '../log';
 import { newestFirst } from '../pagination';
-import { pushTo } from '../realtime/push';
+import { pushEach, pushTo } from '../realtime/push';
 import type { NotificationsFilter, NotificationView } from './schemas';
 
-type NotificationRow = Omit<NotificationView, 'created_at'> & { created_at: Date };
+export type NotificationRow = Omit<NotificationView, 'created_at'> & { created_at: Date };
 
 const toView = ({ created_at, ...n }: NotificationRow): NotificationView => ({ ...n, created_at: created_at.toISOString() });
 
@@ -43,3 +43,7 @@ export const pushNotification = async (userId: string, kind: string, about: Reco
     logger.error('push failed', { type: 'notification', kind, error: String(error) });
   }
 };
+
+/** Pushes notifications that a transaction just committed, each to its fan's open connections. Never throws. */
+export const pushNotifications = (recorded: (NotificationRow & { user_id: string })[]): Promise<void> =>
+  pushEach(new Map(recorded.map(({ user_id, ...notification }) => [user_id, { type: 'notification', notification: toView(notification) }])));
