@@ -314,6 +314,14 @@ const baselines: Record<string, () => Baseline> = {
   adminGrantRole: () => ({ params: { club: 'PSG' }, body: { user: other.email, role: 'steward' } }),
   adminRevokeRole: () => ({ params: { club: 'PSG', user: randomUUID(), role: 'steward' } }),
   adminListAudit: () => ({}),
+  adminListProducts: () => ({}),
+  adminCreateProduct: () => ({ body: { club: 'PSG', name: 'Hostile scarf', category: 'accessories', price: 1000, nft: false, stock: 1 } }),
+  adminUpdateProduct: () => ({ params: { id: PRODUCT }, body: { price: 1 } }),
+  adminChangeStock: () => ({ params: { id: PRODUCT }, body: { change: -1, reason: 'hostile' } }),
+  adminListOrders: () => ({}),
+  adminShipOrder: () => ({ params: { id: randomUUID() } }),
+  adminDeliverOrder: () => ({ params: { id: randomUUID() } }),
+  adminRefundOrder: () => ({ params: { id: randomUUID() } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */
