@@ -2,7 +2,7 @@ import type { JSONValue } from 'postgres';
 import { tx, type Tx } from '../db';
 import type { ProblemError } from '../http/problem';
 import type { AuthUser, Claim, Reply } from '../http/route';
-import { claimParameter, conflictOf, keyReused, type Settled } from '../wallet/movement';
+import { claimParameter, conflictOf, fanGone, keyReused, type Settled } from '../wallet/movement';
 import { roleIn } from './access';
 import { record } from './audit';
 import type { Role } from './schemas';
@@ -25,7 +25,7 @@ export type Change<T> = { status?: number; result: T; before?: unknown; after?: 
  * (an admin of one club learns nothing of another's); then `change` makes
  * it and the audit entry is written, in the same transaction. A route that
  * moves money or stock passes its Idempotency-Key's claim, settled in that
- * transaction too: a retry answers the stored outcome.
+ * transaction too, its 404 included: a retry answers the stored outcome.
  */
 export const act = async <T>(
   staff: Staff,
@@ -44,11 +44,16 @@ export const act = async <T>(
       if (step.claim) {
         const [{ prior }] = (await sql`select movement_claim(${claimParameter(sql, step.claim)}) as prior`) as unknown as [{ prior: Settled<T> | null }];
         if (prior?.reused) throw keyReused();
-        if (prior) return { status: prior.status, body: prior.result, replayed: true };
+        if (prior) return { status: prior.status, body: prior.result, replayed: true, problem: prior.status >= 400 };
       }
       const target = await step.find(sql);
       const role = target && (await roleIn(sql, staff.userId, target.club, step.role));
-      if (!target || !role) throw step.missing();
+      if (!target || !role) {
+        const missing = step.missing();
+        if (!step.claim) throw missing;
+        // The key's outcome, as a movement's refusal is: a retry is answered the same, the key with another request is 422.
+        return { status: missing.status, body: (await settle(sql, step.claim, missing.status, missing.toProblem())).result, problem: true };
+      }
       const done = await step.change(sql, target);
       const status = done.status ?? 200;
       await record(sql, {
@@ -61,10 +66,22 @@ export const act = async <T>(
         after: done.after,
         requestId: staff.requestId,
       });
-      if (step.claim) await sql`select movement_settle(${claimParameter(sql, step.claim)}, ${status}, ${sql.json(done.result as JSONValue)}, '{}')`;
-      return { status, body: done.result };
+      if (!step.claim) return { status, body: done.result };
+      return { status, body: (await settle(sql, step.claim, status, done.result)).result };
     });
   } catch (error) {
-    throw conflictOf(error);
+    throw conflictOf(fanGone(error));
   }
+};
+
+/**
+ * Stores the outcome with the claim. It is answered as stored (jsonb orders
+ * keys its own way), so that a replay is the same bytes as the first answer.
+ */
+const settle = async (sql: Tx, claim: Claim, status: number, result: unknown) => {
+  const [{ settled }] = (await sql`
+    select movement_settle(${claimParameter(sql, claim)}, ${status}, ${sql.json(result as JSONValue)}, '{}') as settled`) as unknown as [
+    { settled: Settled<unknown> },
+  ];
+  return settled;
 };
