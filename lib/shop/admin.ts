@@ -8,6 +8,7 @@ import { pushNotification } from '../notifications/notifications';
 import { decodeCursor, newestFirst, page } from '../pagination';
 import { clubsOf } from '../staff/access';
 import { act, type Staff, type Target } from '../staff/act';
+import { record } from '../staff/audit';
 import { shardOf } from '../wallet/ledger';
 import { iso, walletsMoved, type Wallets } from '../wallet/movement';
 import { stale, toView as orderView, type OrderRow, type Placed } from './orders';
@@ -199,7 +200,7 @@ export const listOrders = async (userId: string, filter: AdminOrdersFilter) => {
  * every club it holds products of; an admin of some of them is told so
  * (409 `order-spans-clubs`, naming the others), and an admin of none of
  * them learns nothing (404), as for any other club's object. The change is
- * audited in the acting admin's first club of the order's.
+ * in each of the order's clubs' audit trails.
  */
 const orderTarget = (staff: Staff, id: string) => async (sql: Tx): Promise<Target | undefined> => {
   const [row] = await sql<{ club: string | null }[]>`
@@ -267,19 +268,40 @@ const notify = async (sql: Tx, order: AdminOrderView, step: Step) => {
   sql.afterCommit(() => pushNotification(order.fan.id, kind, { order_id: order.id }));
 };
 
-const advance = (step: Step) => (staff: Staff, id: string): Promise<Reply> =>
+/**
+ * Moves the order by `step` in act()'s transaction: `apply` makes the
+ * move (and answers what the audit entry adds to the new status), the fan
+ * is notified, and the clubs of the order's besides the acting admin's one
+ * get the audit entry too, since the change is to their products as well.
+ */
+const moveOrder = (
+  staff: Staff,
+  id: string,
+  step: Step,
+  apply: (sql: Tx, before: AdminOrderView, after: AdminOrderView) => Promise<Record<string, unknown> | void>,
+  claim?: Claim,
+): Promise<Reply> =>
   act(staff, {
     role: 'admin',
     action: step.action,
+    claim,
     find: orderTarget(staff, id),
     missing: orderNotFound,
-    change: async (sql) => {
+    change: async (sql, target) => {
       const before = await orderToChange(sql, staff, id);
       const after = moving(before, step);
-      await sql`update orders set status = ${after.status} where id = ${id}`;
+      const audited = { before: { status: before.status }, after: { status: after.status, ...(await apply(sql, before, after)) } };
       await notify(sql, after, step);
-      return { result: after, before: { status: before.status }, after: { status: after.status } };
+      for (const club of after.clubs.filter((c) => c !== target.club)) {
+        await record(sql, { club, actor: staff.userId, role: 'admin', action: step.action, object: id, ...audited, requestId: staff.requestId });
+      }
+      return { result: after, ...audited };
     },
+  });
+
+const advance = (step: Step) => (staff: Staff, id: string): Promise<Reply> =>
+  moveOrder(staff, id, step, async (sql, _before, after) => {
+    await sql`update orders set status = ${after.status} where id = ${id}`;
   });
 
 /** A paid order leaves: its fan is notified. */
@@ -296,21 +318,17 @@ export const deliverOrder = advance(STEPS.deliver);
  * every movement's is, and the fan notified.
  */
 export const refundOrder = (staff: Staff, claim: Claim, id: string): Promise<Reply> =>
-  act(staff, {
-    role: 'admin',
-    action: STEPS.refund.action,
-    claim,
-    find: orderTarget(staff, id),
-    missing: orderNotFound,
-    change: async (sql) => {
-      const before = await orderToChange(sql, staff, id);
-      const after = moving(before, STEPS.refund);
+  moveOrder(
+    staff,
+    id,
+    STEPS.refund,
+    async (sql, before, after) => {
       const fan = before.fan.id;
       const [{ reversed }] = (await sql`
         select shop_order_reverse(o, ${shardOf(fan)}, ${after.status}) as reversed from orders o where o.id = ${id}`) as unknown as [{ reversed: Placed }];
       const [{ wallets }] = (await sql`select wallet_views(${sql.json([fan])}) as wallets`) as unknown as [{ wallets: Wallets }];
-      await notify(sql, after, STEPS.refund);
       sql.afterCommit(() => walletsMoved([fan], wallets, stale(fan)(reversed)));
-      return { result: after, before: { status: before.status }, after: { status: after.status, refunded: after.total } };
+      return { refunded: before.total };
     },
-  });
+    claim,
+  );

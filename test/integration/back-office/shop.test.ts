@@ -319,6 +319,10 @@ describe('orders', () => {
     }
     await db()`insert into club_roles (user_id, club_id, role) values (${home.admin.id}, ${away.club}, 'admin')`;
     expect((await ship(home.admin, order.id)).status).toBe(200);
+    // The change is to both clubs' products: it is in both their trails.
+    for (const { admin, club } of [home, away]) {
+      expect((await audit(admin, club)).body.items[0]).toMatchObject({ action: 'order.ship', club, actor: { id: home.admin.id }, object: { id: order.id } });
+    }
   });
 });
 
