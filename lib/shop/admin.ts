@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { invalidate, keys, type CacheKey } from '../cache';
-import { db, type Tx } from '../db';
+import { db, type Sql, type Tx } from '../db';
 import { conflict, notFound, ProblemError, refused } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { display, euros } from '../money';
@@ -22,7 +22,7 @@ type ProductRow = Omit<AdminProductView, 'display'>;
 
 const productView = (row: ProductRow): AdminProductView => ({ ...row, display: display(row.price) });
 
-const productColumns = (sql: Tx | ReturnType<typeof db>) =>
+const productColumns = (sql: Sql | Tx) =>
   sql`id, name, club, category, price, old_price, discount, stock, nft, currency, player, image, active`;
 
 const clubNotFound = (club: string) => () => notFound(`No back office of yours for ${club}.`);
@@ -51,10 +51,14 @@ const checkPrices = ({ price, old_price }: { price: number; old_price: number | 
   }
 };
 
-/** An id for a product the club did not name: its club and name as a slug, and a few random characters so that two of a name differ. */
+/**
+ * An id for a product the club did not name: its club and name as a slug,
+ * within the 64 characters a product id has, and a few random characters
+ * so that two of a name differ.
+ */
 const newProductId = (club: string, name: string) => {
-  const words = name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return [club.toLowerCase().replace(/_/g, '-'), words.slice(0, 40), randomBytes(3).toString('hex')].filter(Boolean).join('-');
+  const slug = `${club}-${name}`.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return `${slug.slice(0, 57).replace(/^-+|-+$/g, '')}-${randomBytes(3).toString('hex')}`;
 };
 
 /** The fans whose cached carts show the product (its name, price, whether it is for sale). */
@@ -171,7 +175,7 @@ const adminOrderView = (row: AdminOrderRow): AdminOrderView => ({
   fan: { id: row.fan_id, name: row.fan_name, email: row.fan_email },
 });
 
-const orderRows = (sql: Tx | ReturnType<typeof db>) => sql`
+const orderRows = (sql: Sql | Tx) => sql`
   select o.id, o.items, o.total, o.currency, o.status, o.created_at, o.created_at::text as created_key, o.clubs,
          u.id as fan_id, u.name as fan_name, u.email as fan_email
   from orders o join users u on u.id = o.user_id`;

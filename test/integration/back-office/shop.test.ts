@@ -126,6 +126,9 @@ describe('products', () => {
     expect((await products(admin, { club, cursor: 'bogus' })).status).toBe(400);
     const [row] = await db()`select price, old_price, discount, stock from products where id = ${product.id}`;
     expect(row).toEqual({ price: 1000, old_price: null, discount: 0, stock: 50 });
+    // An id made from a long name still fits the 64 characters a product id has.
+    const long = await newProduct(admin, club, { name: 'Écharpe '.repeat(25).trim(), category: 'long_names' });
+    expect((await fanProduct(long.id)).status).toBe(200);
   });
 
   it('a withdrawn product is hidden from the fans, cannot be added to a cart, and a checkout holding it is refused', async () => {
