@@ -8,7 +8,7 @@ type LineRow = { product_id: string; name: string; unit_price: number; quantity:
 
 const loadCart = async (userId: string): Promise<CartView> => {
   const rows = await db()<LineRow[]>`
-    select c.product_id, p.name, p.price as unit_price, c.quantity, p.stock >= c.quantity as in_stock
+    select c.product_id, p.name, p.price as unit_price, c.quantity, p.active and p.stock >= c.quantity as in_stock
     from cart c join products p on p.id = c.product_id
     where c.user_id = ${userId}
     order by c.added_at, c.product_id`;
@@ -17,7 +17,7 @@ const loadCart = async (userId: string): Promise<CartView> => {
   return { items, total, currency: 'EUR', display: display(total) };
 };
 
-/** The fan's cart at today's prices; a line whose quantity is no longer in stock says so. */
+/** The fan's cart at today's prices; a line whose quantity is no longer in stock, or no longer for sale, says so. */
 export const getCart = (userId: string): Promise<CartView> => cached(keys.cart(userId), () => loadCart(userId));
 
 /**
@@ -37,23 +37,27 @@ const changing = async (userId: string, change: () => Promise<void>): Promise<Ca
 const lineLimit = () => refused('cart-line-limit', `A cart line holds at most ${LINE_MAX} of a product.`, { limit: LINE_MAX });
 const noSuchLine = () => notFound('This product is not in your cart.');
 
-/** Adds to the cart; a product already there has its line grow (to at most 10). */
+const noSuchProduct = () => notFound('No product has this id.');
+
+/** Adds to the cart a product on sale (a withdrawn one is not found, as on its page); a product already there has its line grow (to at most 10). */
 export const addToCart = (userId: string, input: CartAddInput): Promise<CartView> =>
   changing(userId, async () => {
+    const sql = db();
     try {
-      const added = await db()`
-        insert into cart (user_id, product_id, quantity) values (${userId}, ${input.product_id}, ${input.quantity})
+      const added = await sql`
+        insert into cart (user_id, product_id, quantity)
+        select ${userId}, id, ${input.quantity} from products where id = ${input.product_id} and active
         on conflict (user_id, product_id) do update set quantity = cart.quantity + excluded.quantity
         where cart.quantity + excluded.quantity <= ${LINE_MAX}
         returning 1`;
-      if (added.count === 0) throw lineLimit();
+      if (added.count > 0) return;
     } catch (error) {
-      // The cart's foreign keys: the product must exist, and so must the fan.
-      if (pgCode(error) === '23503') {
-        throw (error as { constraint_name?: string }).constraint_name === 'cart_user_id_fkey' ? accountGone() : notFound('No product has this id.');
-      }
+      // The fan must exist (the cart's foreign key).
+      if (pgCode(error) === '23503') throw accountGone();
       throw error;
     }
+    const [onSale] = await sql`select 1 from products where id = ${input.product_id} and active`;
+    throw onSale ? lineLimit() : noSuchProduct();
   });
 
 /** Sets a line's quantity; 0 removes it. */

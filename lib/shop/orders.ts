@@ -11,7 +11,7 @@ import { productLists } from './products';
 import { orderNotFound, shopRefusals } from './refusals';
 import type { OrdersFilter, OrderView } from './schemas';
 
-type OrderRow = {
+export type OrderRow = {
   id: string;
   items: OrderView['items'];
   total: number;
@@ -20,7 +20,7 @@ type OrderRow = {
   created_at: Date | string;
 };
 
-const toView = (row: OrderRow): OrderView => ({
+export const toView = (row: OrderRow): OrderView => ({
   id: row.id,
   // Items come back from jsonb with its own key order; the API keeps one.
   items: row.items.map(({ product_id, name, unit_price, quantity }) => ({ product_id, name, unit_price, quantity })),
@@ -32,10 +32,10 @@ const toView = (row: OrderRow): OrderView => ({
 });
 
 /** What an order's movement reports: the order, and its products' lists to refresh. */
-type Placed = { order: OrderRow; lines: Array<{ club: string; category: string }> };
+export type Placed = { order: OrderRow; lines: Array<{ club: string; category: string }> };
 
-/** What a purchase or a cancellation makes stale besides the wallet: the cart, the lists showing the products' stock, the fan's recommendations. */
-const stale = (userId: string) => (placed: Placed) => [keys.cart(userId), recommendationsKey(userId), ...placed.lines.flatMap(productLists)];
+/** What a purchase, a cancellation or a refund makes stale besides the wallet: the cart, the lists showing the products' stock, the fan's recommendations. */
+export const stale = (userId: string) => (placed: Placed) => [keys.cart(userId), recommendationsKey(userId), ...placed.lines.flatMap(productLists)];
 
 /**
  * Buys the cart (migration 004's shop_checkout): stock, payment, order and

@@ -17,7 +17,7 @@ const loadProducts = (filter: Pick<ProductsFilter, 'club' | 'category'> & { id?:
   return sql<ProductRow[]>`
     select id, name, club, category, price, old_price, discount, stock, nft, currency
     from products
-    where true
+    where active
       ${filter.id ? sql`and id = ${filter.id}` : sql``}
       ${filter.club ? sql`and club = ${filter.club}` : sql``}
       ${filter.category ? sql`and category = ${filter.category}` : sql``}
@@ -26,7 +26,7 @@ const loadProducts = (filter: Pick<ProductsFilter, 'club' | 'category'> & { id?:
     limit ${limit + 1}`;
 };
 
-/** A club's merchandise (or everyone's), by id; `?club&category` filter it. */
+/** A club's merchandise on sale (or everyone's), by id; `?club&category` filter it. */
 export const listProducts = async (filter: ProductsFilter) => {
   const after = decodeCursor(filter.cursor, ['slug'] as const)?.[0];
   const rows =

@@ -1,6 +1,7 @@
 import { route } from '../http/route';
 import {
-  Cart, CartAddBody, CartLineParams, CartUpdateBody, Order, OrderPage, OrderParams, OrdersQuery, Product, ProductPage, ProductParams,
+  AdminOrder, AdminOrderPage, AdminOrdersQuery, AdminProduct, AdminProductPage, AdminProductsQuery, ProductCreateBody, ProductPatchBody, StockChange,
+  StockChangeBody, Cart, CartAddBody, CartLineParams, CartUpdateBody, Order, OrderPage, OrderParams, OrdersQuery, Product, ProductPage, ProductParams,
   ProductsQuery,
 } from './schemas';
 
@@ -46,7 +47,7 @@ export const addToCart = /* @__PURE__ */ route({
   tags,
   auth: 'required',
   body: CartAddBody,
-  responses: { 200: { description: 'The cart', schema: Cart }, 404: { description: 'No such product' }, 422: { description: 'Over 10 of a product' } },
+  responses: { 200: { description: 'The cart', schema: Cart }, 404: { description: 'No such product on sale' }, 422: { description: 'Over 10 of a product' } },
 });
 
 export const updateCartLine = /* @__PURE__ */ route({
@@ -82,7 +83,7 @@ export const checkout = /* @__PURE__ */ route({
   idempotent: true,
   responses: {
     201: { description: 'The paid order', schema: Order },
-    409: { description: 'Not enough stock for some products (named); nothing changed' },
+    409: { description: 'Not enough stock for some products (`sold-out`), or some no longer for sale (`product-unavailable`), named; nothing changed' },
     422: { description: 'Empty cart, or insufficient funds' },
   },
 });
@@ -122,5 +123,127 @@ export const cancelOrder = /* @__PURE__ */ route({
     200: { description: 'The cancelled order', schema: Order },
     404: { description: 'No such order of yours' },
     409: { description: 'Not cancellable any more' },
+  },
+});
+
+const adminTags = ['admin', 'shop'] as const;
+const notYours = { description: 'No such product, or not one of a club you are an admin of' } as const;
+const noOrder = { description: 'No such order, or none holding products of a club you are an admin of' } as const;
+const spansClubs = 'it also holds products of a club you are not an admin of (`order-spans-clubs`)';
+
+export const adminListProducts = /* @__PURE__ */ route({
+  operationId: 'adminListProducts',
+  method: 'GET',
+  path: '/api/admin/products',
+  summary: "The products of the admin's clubs (`?club` narrows to one), by id, with their stock, withdrawn ones too",
+  tags: adminTags,
+  auth: 'required',
+  query: AdminProductsQuery,
+  responses: { 200: { description: 'A page of products', schema: AdminProductPage }, 404: { description: 'No club of yours' } },
+});
+
+export const adminCreateProduct = /* @__PURE__ */ route({
+  operationId: 'adminCreateProduct',
+  method: 'POST',
+  path: '/api/admin/products',
+  summary: 'Add a product to the club shop; its discount follows from its prices',
+  tags: adminTags,
+  auth: 'required',
+  body: ProductCreateBody,
+  responses: {
+    201: { description: 'The product', schema: AdminProduct },
+    404: { description: 'No such club of yours' },
+    409: { description: 'A product has this id already (`product-exists`)' },
+    422: { description: 'An old price below the price (`old-price-below-price`)' },
+  },
+});
+
+export const adminUpdateProduct = /* @__PURE__ */ route({
+  operationId: 'adminUpdateProduct',
+  method: 'PATCH',
+  path: '/api/admin/products/{id}',
+  summary: 'Change a product: name, prices, category, player, nft, image, or `active` (false withdraws it from sale)',
+  tags: adminTags,
+  auth: 'required',
+  params: ProductParams,
+  body: ProductPatchBody,
+  responses: {
+    200: { description: 'The product', schema: AdminProduct },
+    404: notYours,
+    422: { description: 'An old price below the price (`old-price-below-price`)' },
+  },
+});
+
+export const adminChangeStock = /* @__PURE__ */ route({
+  operationId: 'adminChangeStock',
+  method: 'POST',
+  path: '/api/admin/products/{id}/stock',
+  summary: 'Receive stock (a positive change) or take it out (negative), with the reason',
+  tags: adminTags,
+  auth: 'required',
+  idempotent: true,
+  params: ProductParams,
+  body: StockChangeBody,
+  responses: {
+    201: { description: 'The change, with the stock it left', schema: StockChange },
+    404: notYours,
+    409: { description: 'It would take the stock below zero (`not-enough-stock`, with the `stock` there is); nothing changed' },
+  },
+});
+
+export const adminListOrders = /* @__PURE__ */ route({
+  operationId: 'adminListOrders',
+  method: 'GET',
+  path: '/api/admin/orders',
+  summary: "The orders holding products of the admin's clubs (`?club` narrows to one, `?status` filters), newest first, with their fans",
+  tags: adminTags,
+  auth: 'required',
+  query: AdminOrdersQuery,
+  responses: { 200: { description: 'A page of orders', schema: AdminOrderPage }, 404: { description: 'No club of yours' } },
+});
+
+export const adminShipOrder = /* @__PURE__ */ route({
+  operationId: 'adminShipOrder',
+  method: 'POST',
+  path: '/api/admin/orders/{id}/ship',
+  summary: 'Mark a paid order shipped; its fan is notified',
+  tags: adminTags,
+  auth: 'required',
+  params: OrderParams,
+  responses: {
+    200: { description: 'The shipped order', schema: AdminOrder },
+    404: noOrder,
+    409: { description: `Not paid (\`order-status\`), or ${spansClubs}` },
+  },
+});
+
+export const adminDeliverOrder = /* @__PURE__ */ route({
+  operationId: 'adminDeliverOrder',
+  method: 'POST',
+  path: '/api/admin/orders/{id}/deliver',
+  summary: 'Mark a shipped order delivered; its fan is notified',
+  tags: adminTags,
+  auth: 'required',
+  params: OrderParams,
+  responses: {
+    200: { description: 'The delivered order', schema: AdminOrder },
+    404: noOrder,
+    409: { description: `Not shipped (\`order-status\`), or ${spansClubs}` },
+  },
+});
+
+export const adminRefundOrder = /* @__PURE__ */ route({
+  operationId: 'adminRefundOrder',
+  method: 'POST',
+  path: '/api/admin/orders/{id}/refund',
+  summary: "Refund a paid or shipped order as its fan's cancellation would: the payment reversed, the stock returned, the collectibles taken back; its fan is notified",
+  tags: adminTags,
+  auth: 'required',
+  idempotent: true,
+  params: OrderParams,
+  responses: {
+    200: { description: 'The refunded order', schema: AdminOrder },
+    404: noOrder,
+    409: { description: `Neither paid nor shipped (\`order-status\`), or ${spansClubs}` },
   },
 });

@@ -27,7 +27,7 @@ export type Refusal = { refusal: string; [figure: string]: unknown };
 export type Refusals = Record<string, (facts: Refusal) => ProblemError>;
 
 /** What migration 012's wallet_views answers: by fan, their wallet and the sequence of its newest entry. */
-type Wallets = Record<string, WalletFigures & { seq: number }>;
+export type Wallets = Record<string, WalletFigures & { seq: number }>;
 
 /** The claim as the movement functions take it: {user_id, key, fingerprint, ttl, lock_timeout}. */
 type ClaimParameter = ReturnType<Sql['json']>;
@@ -89,13 +89,19 @@ export const post = async <R>(statement: (sql: Sql) => PendingQuery<Row[]>, stal
     throw conflictOf(error);
   }
   const fresh = freshResult(settled);
-  if (fresh) {
-    const fans = settled.fans ?? [];
-    // Each fan's new balance, stored unless a later movement's is already there (lib/cache.ts).
-    const balances = fans.map((id) => ({ entry: keys.walletBalance(id), value: wallets[id] && balanceView(wallets[id]), sequence: Number(wallets[id]?.seq ?? 0) }));
-    await writeBack(balances, ...fans.map(keys.transactions), ...stale(fresh));
-  }
+  if (fresh) await walletsMoved(settled.fans ?? [], wallets, stale(fresh));
   return settled;
+};
+
+/**
+ * After a movement committed: each fan's new balance (as wallet_views read
+ * it in the movement's transaction) stored unless a later movement's is
+ * already there (lib/cache.ts), their statements and what else is `stale`
+ * cleared, in one call to Redis.
+ */
+export const walletsMoved = async (fans: string[], wallets: Wallets, stale: CacheKey[]): Promise<void> => {
+  const balances = fans.map((id) => ({ entry: keys.walletBalance(id), value: wallets[id] && balanceView(wallets[id]), sequence: Number(wallets[id]?.seq ?? 0) }));
+  await writeBack(balances, ...fans.map(keys.transactions), ...stale);
 };
 
 /**

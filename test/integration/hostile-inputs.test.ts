@@ -117,6 +117,9 @@ const BAD_NUMBERS: [string, number][] = [
   ['tiny', 1e-300],
 ];
 
+/** Number fields where a negative value means something (a stock change takes units out): -1 there is no hostile input. */
+const SIGNED_FIELDS: Record<string, string[]> = { adminChangeStock: ['change'] };
+
 /**
  * `unknown`: a value of the parameter's form that names nothing, found (404);
  * undefined for a parameter from a closed set (a role), where any other value is 400.
@@ -327,6 +330,14 @@ const baselines: Record<string, () => Baseline> = {
     params: { id: 'psg-ol' },
     body: { date: new Date(Date.now() + 40 * 86_400_000).toISOString(), max_per_fan: 2, categories: [{ category: 'loge', capacity: 1 }] },
   }),
+  adminListProducts: () => ({}),
+  adminCreateProduct: () => ({ body: { club: 'PSG', name: 'Hostile scarf', category: 'accessories', price: 1000, nft: false, stock: 1 } }),
+  adminUpdateProduct: () => ({ params: { id: PRODUCT }, body: { price: 1 } }),
+  adminChangeStock: () => ({ params: { id: PRODUCT }, body: { change: -1, reason: 'hostile' } }),
+  adminListOrders: () => ({}),
+  adminShipOrder: () => ({ params: { id: randomUUID() } }),
+  adminDeliverOrder: () => ({ params: { id: randomUUID() } }),
+  adminRefundOrder: () => ({ params: { id: randomUUID() } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */
@@ -498,7 +509,8 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
     add(`body.${field}: nested 1000 deep`, call({ rawBody: JSON.stringify(with_('@@')).replace('"@@"', deepObject(1000)) }), refusedUnlessLoose(field));
     add(`body.${field}: repeated, hostile first`, call({ rawBody: `{"${field}": ${JSON.stringify(kind === 'number' ? -1 : 'x'.repeat(300))},${JSON.stringify(makeBaseline().body).slice(1)}` }));
     if (kind === 'number') {
-      for (const [label, n] of BAD_NUMBERS) add(`body.${field}: ${label}`, call({ body: with_(n) }), refusedUnlessLoose(field));
+      const signed = SIGNED_FIELDS[route.operationId]?.includes(field) === true;
+      for (const [label, n] of BAD_NUMBERS.filter(([, n]) => !(signed && n === -1))) add(`body.${field}: ${label}`, call({ body: with_(n) }), refusedUnlessLoose(field));
       for (const [label, s] of HOSTILE_STRINGS.filter(([l]) => ['NaN', 'Infinity', 'number-ish', 'empty'].includes(l))) {
         add(`body.${field}: "${label}" string`, call({ body: with_(s) }), refusedUnlessLoose(field));
       }
@@ -658,6 +670,7 @@ const casesFor = async (op: Operation): Promise<Case[]> => {
       route.operationId === 'deposit' ? { body: { amount: REFUSED_DEPOSIT + 1, method: 'card' } }
       : route.operationId === 'createTransfer' ? { body: { to: other.email, amount: 101 } }
       : route.operationId === 'activateEsim' || route.operationId === 'topUpEsim' ? { body: { plan_id: OTHER_PLAN } }
+      : route.operationId === 'adminChangeStock' ? { body: { change: -2, reason: 'hostile' } }
       : paramNames.length > 0 ? {}
       : undefined;
     if (other_) add(REPLAY.another, call({ noKey: true, headers: { 'idempotency-key': reused }, ...other_ }), [422]);
