@@ -301,6 +301,7 @@ const baselines: Record<string, () => Baseline> = {
   createPost: () => ({ body: { text: 'Allez Monaco !' } }),
   likePost: () => ({ params: { id: randomUUID() } }),
   unlikePost: () => ({ params: { id: randomUUID() } }),
+  reportPost: () => ({ params: { id: randomUUID() }, body: { reason: 'abusive' } }),
   getFeed: () => ({ query: { page: '1' } }),
   // The hostile fan's recommendations are their club-less cold start; no recommendation of theirs has a random id.
   getRecommendations: () => ({ query: { limit: '5' } }),
@@ -314,6 +315,9 @@ const baselines: Record<string, () => Baseline> = {
   adminGrantRole: () => ({ params: { club: 'PSG' }, body: { user: other.email, role: 'steward' } }),
   adminRevokeRole: () => ({ params: { club: 'PSG', user: randomUUID(), role: 'steward' } }),
   adminListAudit: () => ({}),
+  adminListReports: () => ({ query: { status: 'open' } }),
+  adminResolveReport: () => ({ params: { id: randomUUID() }, body: { action: 'remove' } }),
+  adminRemovePost: () => ({ params: { id: randomUUID() } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */
