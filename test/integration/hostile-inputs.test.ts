@@ -315,6 +315,7 @@ const baselines: Record<string, () => Baseline> = {
   adminGrantRole: () => ({ params: { club: 'PSG' }, body: { user: other.email, role: 'steward' } }),
   adminRevokeRole: () => ({ params: { club: 'PSG', user: randomUUID(), role: 'steward' } }),
   adminListAudit: () => ({}),
+  adminSalesFigures: () => ({ query: { from: '2026-01-01', to: '2026-02-01' } }),
   adminListReports: () => ({ query: { status: 'open' } }),
   adminResolveReport: () => ({ params: { id: randomUUID() }, body: { action: 'remove' } }),
   adminRemovePost: () => ({ params: { id: randomUUID() } }),
