@@ -15,7 +15,10 @@ alter table reports
   add column post_id      uuid references posts (id) on delete cascade,
   add column kind         text generated always as (case when post_id is null then 'message' else 'post' end) stored,
   add column resolved_by  uuid references users (id) on delete set null,
-  add column resolved_at  timestamptz,
+  add column resolved_at  timestamptz;
+-- Nothing resolved reports before; one set by hand has no better date.
+update reports set resolved_at = created_at where status <> 'open';
+alter table reports
   add constraint reports_one_item check (num_nonnulls(message_id, post_id) = 1),
   add constraint reports_resolved check ((status = 'open') = (resolved_at is null)),
   add constraint reports_post_reporter_key unique (post_id, reporter_id);

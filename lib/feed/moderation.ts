@@ -17,7 +17,7 @@ export const hidePost = async (sql: Tx, postId: string): Promise<{ text: string 
 };
 
 /** A post of the club's feed, locked against a concurrent resolution of its reports; none once removed. */
-export const lockPost = async (sql: Tx, postId: string) => {
+const lockPost = async (sql: Tx, postId: string) => {
   const [post] = await sql<{ id: string; club_id: string }[]>`
     select id, club_id from posts where id = ${postId} and removed_at is null for update`;
   return post;
