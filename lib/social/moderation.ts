@@ -3,6 +3,7 @@ import { conflict, notFound } from '../http/problem';
 import type { Reply } from '../http/route';
 import { hidePost } from '../feed/moderation';
 import { decodeCursor, page } from '../pagination';
+import { pushTo } from '../realtime/push';
 import { clubsOf } from '../staff/access';
 import { act, type Staff } from '../staff/act';
 import { iso } from '../wallet/movement';
@@ -69,18 +70,22 @@ const toView = ({ first_key: _key, item, reports, first_reported_at, resolved_at
 
 /**
  * Hides a message: it stays in its place in the conversation, its text no
- * longer shown (`messageColumns`), and its participants' cached
- * conversation lists, whose last message it may be, are dropped once this
- * commits.
+ * longer shown (`messageColumns`). Once this commits, its participants'
+ * cached conversation lists, whose last message it may be, are dropped,
+ * and their open sockets told, so that apps drop the text they hold.
  */
 const hideMessage = async (sql: Tx, messageId: string): Promise<{ text: string }> => {
-  const [message] = await sql<{ text: string; participants: string[] }[]>`
+  const [message] = await sql<{ text: string; conversation_id: string; participants: string[] }[]>`
     update messages m set removed_at = coalesce(m.removed_at, now())
     from conversations c
     where m.id = ${messageId} and c.id = m.conversation_id
-    returning m.message as text, c.participants`;
-  sql.afterCommit(() => staleFor(message!.participants));
-  return { text: message!.text };
+    returning m.message as text, m.conversation_id, c.participants`;
+  const { text, conversation_id, participants } = message!;
+  sql.afterCommit(async () => {
+    await staleFor(participants);
+    await pushTo(participants, { type: 'message_removed', conversation_id, message_id: messageId });
+  });
+  return { text };
 };
 
 /** The report, in its club, with its item locked: two moderators resolving reports of one item take turns. */

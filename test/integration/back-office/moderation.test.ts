@@ -6,6 +6,8 @@
  * and nobody else's club is seen or touched.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { handler as postRemove } from '../../../functions/admin/feed/post-remove';
 import { handler as reportResolve } from '../../../functions/admin/social/report-resolve';
@@ -166,8 +168,22 @@ describe('resolving reports', () => {
     const before = await invoke(conversationsList, { path: '/api/social/conversations', token: bob.token });
     expect(before.body.items[0].last_message).toMatchObject({ id: message, message: 'Insult', removed: false });
     const report = (await reportMessage(bob, message)).body.id as string;
+    // Ana's open socket, reached at a stand-in for API Gateway's management API.
+    const pushed: unknown[] = [];
+    const socket = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        pushed.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((done) => socket.listen(0, '127.0.0.1', done));
+    await db()`insert into ws_connections (connection_id, user_id, endpoint) values (${`alive-${randomUUID()}`}, ${ana.id}, ${`http://127.0.0.1:${(socket.address() as AddressInfo).port}`})`;
 
     expect((await resolve(moderator, report, 'remove')).body).toMatchObject({ status: 'actioned', kind: 'message', removed: true });
+    await new Promise<void>((done) => socket.close(() => done()));
+    expect(pushed).toEqual([{ type: 'message_removed', conversation_id: chat, message_id: message }]);
     for (const fan of [ana, bob]) {
       const listed = await invoke(conversationsList, { path: '/api/social/conversations', token: fan.token });
       expect(listed.body.items[0].last_message).toMatchObject({ id: message, message: '', removed: true });
