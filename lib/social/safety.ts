@@ -1,9 +1,9 @@
+import type { PendingQuery, Row } from 'postgres';
 import { feedPages, invalidate } from '../cache';
 import { db, type Tx } from '../db';
 import { notFound, refused } from '../http/problem';
 import type { Reply } from '../http/route';
 import { iso } from '../wallet/movement';
-import type { PendingQuery, Row } from 'postgres';
 import type { BlockView } from './schemas';
 
 const fanNotFound = () => notFound('No fan has this id.');
@@ -30,6 +30,12 @@ export const setBlock = async (me: string, otherId: string, blocked: boolean): P
   return { user: fan, blocked };
 };
 
+/** A message or post that fans report. */
+export type ReportedKind = 'message' | 'post';
+
+/** The column of `reports` that names an item of this kind. */
+const itemColumn = (kind: ReportedKind) => (kind === 'message' ? 'message_id' : 'post_id');
+
 type ReportRow = { id: string; item_id: string; reason: string; status: string; created_at: string };
 
 /**
@@ -40,7 +46,7 @@ type ReportRow = { id: string; item_id: string; reason: string; status: string; 
  */
 export const fileReport = async (me: string, kind: ReportedKind, target: PendingQuery<Row[]>, reason: string, own: () => Error): Promise<Reply | undefined> => {
   const sql = db();
-  const item = kind === 'message' ? 'message_id' : 'post_id';
+  const item = itemColumn(kind);
   const [found] = await sql<{ own: boolean; filed: ReportRow | null; earlier: ReportRow | null }[]>`
     with target as (${target}), filed as (
       insert into reports (${sql(item)}, reporter_id, reason)
@@ -74,14 +80,11 @@ export const reportMessage = async (me: string, messageId: string, reason: strin
   return filed;
 };
 
-/** A message or post that fans report. */
-export type ReportedKind = 'message' | 'post';
-
 /** Resolves every open report of an item at once (as one moderator's decision); the ids of those it resolved. */
 export const closeReports = async (sql: Tx, kind: ReportedKind, itemId: string, status: 'dismissed' | 'actioned', by: string): Promise<string[]> => {
   const rows = await sql<{ id: string }[]>`
     update reports set status = ${status}, resolved_by = ${by}, resolved_at = now()
-    where ${sql(kind === 'message' ? 'message_id' : 'post_id')} = ${itemId} and status = 'open'
+    where ${sql(itemColumn(kind))} = ${itemId} and status = 'open'
     returning id`;
   return rows.map((r) => r.id).sort();
 };
