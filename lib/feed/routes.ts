@@ -71,7 +71,7 @@ export const removePost = /* @__PURE__ */ route({
   method: 'DELETE',
   path: '/api/admin/posts/{id}',
   summary: "Remove a post from the club's feed (moderator); its open reports are actioned",
-  tags: ['admin', 'social'],
+  tags: ['admin'],
   auth: 'required',
   params: PostParams,
   responses: { 204: { description: 'Removed' }, 404: { description: 'No such post in the feed of a club you moderate' } },
