@@ -22,6 +22,13 @@ export const keys = {
   tickets: (userId: string) => ({ key: `tickets:${userId}`, ttl: 5 * MIN }),
   conversations: (userId: string) => ({ key: `conversations:${userId}`, ttl: 5 * MIN }),
   feed: (userId: string, page: string) => ({ key: `feed:${userId}:${page}`, ttl: 1 * MIN }),
+  /**
+   * Every fan's feed pages at once, as a group (see `cached`): a post a
+   * moderator removes leaves the feeds of thousands of fans, whose keys no
+   * write could name, so they are all cached under this group's version,
+   * which the removal bumps. Removals are rare beside the pages' own minute.
+   */
+  feeds: () => ({ key: 'feed:all', ttl: 1 * MIN }),
   ai: (name: string, ttl: number) => ({ key: `ai:${name}`, ttl: Math.min(Math.max(ttl, 5 * MIN), 30 * MIN) }),
   statsGlobal: () => ({ key: 'stats:global', ttl: 1 * MIN }),
 } as const;
@@ -92,24 +99,42 @@ const writeBackScript = (client: Redis) => scripts.get(client) ?? scripts.set(cl
 const warn = (op: string, error: unknown) =>
   logger.warn('cache unavailable, serving from Postgres', { op, error: String(error) });
 
-/** Cache-aside: the cached value, else `load()` stored for next time. */
-export const cached = async <T>(entry: CacheKey, load: () => Promise<T>): Promise<T> => {
+/** A value cached under a group: the group's version it was loaded under beside it. */
+type Grouped = { group: string; value: unknown };
+
+const versionText = (version: unknown) => (version === null || version === undefined ? '' : String(version));
+
+/**
+ * Cache-aside: the cached value, else `load()` stored for next time. A value
+ * cached under a `group` is a hit only while the group's version is still
+ * the one noted (in the same round trip) before it was loaded: invalidating
+ * the group makes every such key stale at once, without naming them.
+ */
+export const cached = async <T>(entry: CacheKey, load: () => Promise<T>, group?: CacheKey): Promise<T> => {
   const client = redis();
   if (!client) return load();
   let hit: unknown = null;
   let version: unknown = null;
+  let groupVersion: unknown = null;
   try {
-    [hit, version] = await client.mget<[unknown, unknown]>(entry.key, versionOf(entry.key));
+    [hit, version, groupVersion] = await client.mget<[unknown, unknown, unknown]>(
+      entry.key,
+      versionOf(entry.key),
+      ...(group ? [versionOf(group.key)] : []),
+    );
   } catch (error) {
     warn('get', error);
     return load();
   }
-  if (hit !== null) return hit as T;
+  const noted = versionText(groupVersion);
+  if (hit !== null && !group) return hit as T;
+  if (hit !== null && (hit as Grouped).group === noted) return (hit as Grouped).value as T;
   const value = await load();
   if (value !== undefined) {
+    const stored: unknown = group ? ({ group: noted, value } satisfies Grouped) : value;
     // Awaited: a frozen Lambda would otherwise drop the write half-sent.
     await client
-      .eval(FILL, [entry.key, versionOf(entry.key)], [JSON.stringify(value), String(entry.ttl), version === null ? '' : String(version)])
+      .eval(FILL, [entry.key, versionOf(entry.key)], [JSON.stringify(stored), String(entry.ttl), versionText(version)])
       .catch((e) => warn('set', e));
   }
   return value;

@@ -7,15 +7,15 @@ import { PAGE_SIZE, PAGES_MAX, type FeedFilter, type FeedItemView, type FeedPage
 
 /**
  * The posts `me` may see, as `p` with its author `a`: their club's, but none
- * between two fans of whom one blocked the other, either way (the blocked
- * must not see the blocker, who does not want to see them either). A FROM
- * clause ending in WHERE: callers go on with `and …`.
+ * a moderator removed, nor between two fans of whom one blocked the other,
+ * either way (the blocked must not see the blocker, who does not want to
+ * see them either). A FROM clause ending in WHERE: callers go on with `and …`.
  */
 export const visiblePosts = (sql: Sql, me: string) => sql`
   posts p
   join users viewer on viewer.id = ${me} and viewer.club_id = p.club_id
   join users a on a.id = p.user_id
-  where not exists (
+  where p.removed_at is null and not exists (
     select 1 from user_blocks b
     where (b.blocker_id, b.blocked_id) in ((viewer.id, p.user_id), (p.user_id, viewer.id)))`;
 
@@ -104,6 +104,10 @@ const loadPage = async (userId: string, page: number): Promise<FeedPageView> => 
   return { items: rows.slice(0, PAGE_SIZE).map(toItem), page, next_page: more ? page + 1 : null };
 };
 
-/** The fan's feed, a page at a time; the first pages cached a minute (other fans' posts and likes show within it). */
+/**
+ * The fan's feed, a page at a time; the first pages cached a minute (other
+ * fans' posts and likes show within it), under every feed's group, so that
+ * a post a moderator removes leaves every cached page at once.
+ */
 export const feed = (userId: string, { page }: FeedFilter): Promise<FeedPageView> =>
-  page <= FEED_CACHED_PAGES ? cached(keys.feed(userId, String(page)), () => loadPage(userId, page)) : loadPage(userId, page);
+  page <= FEED_CACHED_PAGES ? cached(keys.feed(userId, String(page)), () => loadPage(userId, page), keys.feeds()) : loadPage(userId, page);

@@ -1,8 +1,12 @@
 import { feedPages, invalidate } from '../cache';
 import { db } from '../db';
 import { accountGone, notFound, refused } from '../http/problem';
+import type { Reply } from '../http/route';
+import { fileReport } from '../social/safety';
 import { postJson, toPostView, visiblePosts, type PostJson } from './feed';
 import type { PostInput, PostView } from './schemas';
+
+const postNotFound = () => notFound("No post in your club's feed has this id.");
 
 /** Posts to the fan's club feed; a fan without a club has no feed to post to. */
 export const createPost = async (userId: string, input: PostInput): Promise<PostView> => {
@@ -40,7 +44,21 @@ export const setLike = async (userId: string, postId: string, liked: boolean): P
     select ${postJson(sql, sql`coalesce((select like_count from counted), p.like_count)`, liked ? sql`true` : sql`false`)} as post,
            p.created_at, exists (select 1 from counted) as changed
     from target join posts p on p.id = target.id join users a on a.id = p.user_id`;
-  if (!row) throw notFound("No post in your club's feed has this id.");
+  if (!row) throw postNotFound();
   if (row.changed) await invalidate(...feedPages(userId));
   return toPostView(row);
+};
+
+/** Reports a post the fan can see (not one a moderator removed) to their club's moderators. */
+export const reportPost = async (userId: string, postId: string, reason: string): Promise<Reply> => {
+  const sql = db();
+  const filed = await fileReport(
+    userId,
+    'post',
+    sql`select p.id, p.user_id from ${visiblePosts(sql, userId)} and p.id = ${postId}`,
+    reason,
+    () => refused('own-post', 'You cannot report your own post.'),
+  );
+  if (!filed) throw postNotFound();
+  return filed;
 };

@@ -1,4 +1,5 @@
 import { route } from '../http/route';
+import { PostReport, ReportBody } from '../social/schemas';
 import { FeedPage, FeedQuery, Post, PostBody, PostParams } from './schemas';
 
 const tags = ['social'] as const;
@@ -46,4 +47,32 @@ export const getFeed = /* @__PURE__ */ route({
   auth: 'required',
   query: FeedQuery,
   responses: { 200: { description: 'A page of 20 items', schema: FeedPage } },
+});
+
+export const reportPost = /* @__PURE__ */ route({
+  operationId: 'reportPost',
+  method: 'POST',
+  path: '/api/social/posts/{id}/report',
+  summary: "Report a post of your club's feed for moderation, with your reason (once per post: reporting it again answers the same)",
+  tags,
+  auth: 'required',
+  params: PostParams,
+  body: ReportBody,
+  responses: {
+    200: { description: 'Your earlier report of this post', schema: PostReport },
+    201: { description: "The report, in the club's moderation queue", schema: PostReport },
+    404: { description: "No such post in your club's feed" },
+    422: { description: 'Your own post' },
+  },
+});
+
+export const removePost = /* @__PURE__ */ route({
+  operationId: 'adminRemovePost',
+  method: 'DELETE',
+  path: '/api/admin/posts/{id}',
+  summary: "Remove a post from the club's feed (moderator); its open reports are actioned",
+  tags: ['admin'],
+  auth: 'required',
+  params: PostParams,
+  responses: { 204: { description: 'Removed' }, 404: { description: 'No such post in the feed of a club you moderate' } },
 });

@@ -126,7 +126,8 @@ export const cancelOrder = /* @__PURE__ */ route({
   },
 });
 
-const adminTags = ['admin', 'shop'] as const;
+// One tag for the whole back office, so the reference lists it apart from what fans call.
+const adminTags = ['admin'] as const;
 const notYours = { description: 'No such product, or not one of a club you are an admin of' } as const;
 const noOrder = { description: 'No such order, or none holding products of a club you are an admin of' } as const;
 const spansClubs = 'it also holds products of a club you are not an admin of (`order-spans-clubs`)';

@@ -20,9 +20,13 @@ type ConversationRow = Omit<ConversationView, 'last_message' | 'created_at' | 'u
 
 export const messageView = (row: MessageRow): MessageView => ({ ...row, created_at: iso(row.created_at) });
 
+/** A message's text as fans read it: none once a moderator removed it. */
+const shownText = (sql: Tx | ReturnType<typeof db>) => sql`case when m.removed_at is null then m.message else '' end`;
+
 /** A message row's view columns: `m` a message, `s` its sender. */
 export const messageColumns = (sql: Tx | ReturnType<typeof db>) => sql`
-  m.id, m.conversation_id, json_build_object('id', s.id, 'name', s.name) as sender, m.message, m.client_id, m.timestamp as created_at`;
+  m.id, m.conversation_id, json_build_object('id', s.id, 'name', s.name) as sender, ${shownText(sql)} as message,
+  m.removed_at is not null as removed, m.client_id, m.timestamp as created_at`;
 
 /** The fan's conversations, as the list shows them, `where` narrowing them further. */
 const selectConversations = (me: string, where = db()``) => {
@@ -32,7 +36,7 @@ const selectConversations = (me: string, where = db()``) => {
            coalesce(c.last_message_at, c.created_at)::text as active_key,
            (select json_agg(json_build_object('id', u.id, 'name', u.name) order by u.name, u.id) from users u where u.id = any(c.participants)) as participants,
            (select json_build_object('id', m.id, 'conversation_id', m.conversation_id, 'sender', json_build_object('id', s.id, 'name', s.name),
-                                     'message', m.message, 'client_id', m.client_id, 'created_at', m.timestamp)
+                                     'message', ${shownText(sql)}, 'removed', m.removed_at is not null, 'client_id', m.client_id, 'created_at', m.timestamp)
               from messages m join users s on s.id = m.user_id where m.conversation_id = c.id order by m.seq desc limit 1) as last_message,
            (select count(*)::int from messages m
               where m.conversation_id = c.id and m.user_id <> ${me}

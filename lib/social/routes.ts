@@ -1,7 +1,7 @@
 import { route } from '../http/route';
 import {
   Block, Conversation, ConversationBody, ConversationPage, ConversationParams, ConversationsQuery, Message, MessageBody, MessagePage, MessageParams, MessagesQuery,
-  ReadBody, ReadMarker, Report, ReportBody, UserParams,
+  ReadBody, ReadMarker, Report, ReportBody, ReportedItems, ReportParams, ReportsQuery, Resolution, ResolveBody, UserParams,
 } from './schemas';
 
 const tags = ['social'] as const;
@@ -112,5 +112,36 @@ export const reportMessage = /* @__PURE__ */ route({
     201: { description: 'The report, stored for moderation', schema: Report },
     404: { description: 'No such message in a conversation of yours' },
     422: { description: 'Your own message' },
+  },
+});
+
+// The back office's, listed with it: Swagger UI shows an operation under each of its tags, so one tag only.
+const admin = ['admin'] as const;
+
+export const listReports = /* @__PURE__ */ route({
+  operationId: 'adminListReports',
+  method: 'GET',
+  path: '/api/admin/reports',
+  summary:
+    "The moderation queue of your clubs (moderator; `?club` narrows to one): reported messages of the club's fans and posts of its feed, each with its reports of `?status` (open by default), oldest first",
+  tags: admin,
+  auth: 'required',
+  query: ReportsQuery,
+  responses: { 200: { description: 'A page of reported items', schema: ReportedItems }, 404: { description: 'No club you moderate' } },
+});
+
+export const resolveReport = /* @__PURE__ */ route({
+  operationId: 'adminResolveReport',
+  method: 'POST',
+  path: '/api/admin/reports/{id}/resolve',
+  summary: "Dismiss a report, or remove its message or post from every fan's view; either resolves every open report of the same item",
+  tags: admin,
+  auth: 'required',
+  params: ReportParams,
+  body: ResolveBody,
+  responses: {
+    200: { description: 'Resolved, with every report it resolved', schema: Resolution },
+    404: { description: 'No such report in a club you moderate' },
+    409: { description: 'Already resolved (`report-resolved`)' },
   },
 });

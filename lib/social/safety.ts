@@ -1,9 +1,10 @@
+import type { PendingQuery, Row } from 'postgres';
 import { feedPages, invalidate } from '../cache';
-import { db } from '../db';
+import { db, type Tx } from '../db';
 import { notFound, refused } from '../http/problem';
 import type { Reply } from '../http/route';
 import { iso } from '../wallet/movement';
-import type { BlockView, ReportView } from './schemas';
+import type { BlockView } from './schemas';
 
 const fanNotFound = () => notFound('No fan has this id.');
 
@@ -29,30 +30,61 @@ export const setBlock = async (me: string, otherId: string, blocked: boolean): P
   return { user: fan, blocked };
 };
 
-type ReportRow = Omit<ReportView, 'created_at'> & { created_at: string };
+/** A message or post that fans report. */
+export type ReportedKind = 'message' | 'post';
+
+/** The column of `reports` that names an item of this kind. */
+const itemColumn = (kind: ReportedKind) => (kind === 'message' ? 'message_id' : 'post_id');
+
+type ReportRow = { id: string; item_id: string; reason: string; status: string; created_at: string };
 
 /**
- * Files a report of a message for moderation, by a participant of its
- * conversation, once: reporting it again answers the report filed (200).
+ * Files a report of a message or post for moderation, by a fan who can see
+ * it (`target`: its id and author, none when they cannot), once: reporting
+ * it again answers the report filed (200). Undefined when there is no such
+ * item for them; a fan cannot report their own.
  */
-export const reportMessage = async (me: string, messageId: string, reason: string): Promise<Reply> => {
-  const [found] = await db()<{ own: boolean; filed: ReportRow | null; earlier: ReportRow | null }[]>`
-    with target as (
-      select m.id, m.user_id from messages m join conversations c on c.id = m.conversation_id
-      where m.id = ${messageId} and c.participants @> array[${me}]::uuid[]
-    ), filed as (
-      insert into message_reports (message_id, reporter_id, reason)
+export const fileReport = async (me: string, kind: ReportedKind, target: PendingQuery<Row[]>, reason: string, own: () => Error): Promise<Reply | undefined> => {
+  const sql = db();
+  const item = itemColumn(kind);
+  const [found] = await sql<{ own: boolean; filed: ReportRow | null; earlier: ReportRow | null }[]>`
+    with target as (${target}), filed as (
+      insert into reports (${sql(item)}, reporter_id, reason)
       select id, ${me}, ${reason} from target where user_id <> ${me}
-      on conflict (message_id, reporter_id) do nothing
-      returning id, message_id, reason, status, created_at
+      on conflict (${sql(item)}, reporter_id) do nothing
+      returning id, ${sql(item)} as item_id, reason, status, created_at
     )
     select target.user_id = ${me} as own,
            (select to_json(filed) from filed) as filed,
-           (select json_build_object('id', r.id, 'message_id', r.message_id, 'reason', r.reason, 'status', r.status, 'created_at', r.created_at)
-              from message_reports r where r.message_id = target.id and r.reporter_id = ${me}) as earlier
+           (select json_build_object('id', r.id, 'item_id', r.${sql(item)}, 'reason', r.reason, 'status', r.status, 'created_at', r.created_at)
+              from reports r where r.${sql(item)} = target.id and r.reporter_id = ${me}) as earlier
     from target`;
-  if (!found) throw notFound('No such message in a conversation of yours.');
-  if (found.own) throw refused('own-message', 'You cannot report your own message.');
-  const report = found.filed ?? found.earlier!;
-  return { status: found.filed ? 201 : 200, body: { ...report, created_at: iso(report.created_at) } };
+  if (!found) return undefined;
+  if (found.own) throw own();
+  const { item_id, ...report } = found.filed ?? found.earlier!;
+  return { status: found.filed ? 201 : 200, body: { ...report, [item]: item_id, created_at: iso(report.created_at) } };
+};
+
+/** Reports a message of a conversation of the fan's (not one a moderator removed). */
+export const reportMessage = async (me: string, messageId: string, reason: string): Promise<Reply> => {
+  const sql = db();
+  const filed = await fileReport(
+    me,
+    'message',
+    sql`select m.id, m.user_id from messages m join conversations c on c.id = m.conversation_id
+        where m.id = ${messageId} and m.removed_at is null and c.participants @> array[${me}]::uuid[]`,
+    reason,
+    () => refused('own-message', 'You cannot report your own message.'),
+  );
+  if (!filed) throw notFound('No such message in a conversation of yours.');
+  return filed;
+};
+
+/** Resolves every open report of an item at once (as one moderator's decision); the ids of those it resolved. */
+export const closeReports = async (sql: Tx, kind: ReportedKind, itemId: string, status: 'dismissed' | 'actioned', by: string): Promise<string[]> => {
+  const rows = await sql<{ id: string }[]>`
+    update reports set status = ${status}, resolved_by = ${by}, resolved_at = now()
+    where ${sql(itemColumn(kind))} = ${itemId} and status = 'open'
+    returning id`;
+  return rows.map((r) => r.id).sort();
 };

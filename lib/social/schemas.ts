@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ClubScope } from '../staff/schemas';
 import { FanName, PageQuery, plainText, schema } from '../http/schemas';
 
 /** At most 50 fans in a conversation: the one who starts it and 49 others. */
@@ -35,7 +36,9 @@ export const Message = /* @__PURE__ */ schema(() =>
     id: z.string(),
     conversation_id: z.string(),
     sender: Fan,
+    /** Empty once a moderator removed the message, which stays in its place. */
     message: z.string(),
+    removed: z.boolean(),
     client_id: z.nullable(z.string()),
     created_at: z.string(),
   }),
@@ -59,6 +62,49 @@ export const Block = /* @__PURE__ */ schema(() => z.object({ user: Fan, blocked:
 export const Report = /* @__PURE__ */ schema(() =>
   z.object({ id: z.string(), message_id: z.string(), reason: z.string(), status: z.string(), created_at: z.string() }),
 );
+export const PostReport = /* @__PURE__ */ schema(() => z.extend(z.omit(Report, { message_id: true }), { post_id: z.string() }));
+
+/** Where a report stands: `open` in the queue, then `dismissed`, or `actioned` when its item was removed. */
+export const ReportStatus = /* @__PURE__ */ schema(() => z.enum(['open', 'dismissed', 'actioned']));
+export type ReportStatus = z.infer<typeof ReportStatus>;
+export const ReportsQuery = /* @__PURE__ */ schema(() => z.strictObject({ ...PageQuery, ...ClubScope, status: z._default(ReportStatus, 'open') }));
+export type ReportsFilter = z.infer<typeof ReportsQuery>;
+export const ReportParams = /* @__PURE__ */ schema(() => z.strictObject({ id: Id('report') }));
+export const ResolveBody = /* @__PURE__ */ schema(() => z.strictObject({ action: z.enum(['dismiss', 'remove']) }));
+export type ResolveAction = z.infer<typeof ResolveBody>['action'];
+
+/**
+ * An item of the moderation queue: a message or post with the reports of
+ * it that share a status (an item reported again after a dismissal is back
+ * in the queue with its new reports). `id` is its first report's, which
+ * `resolve` takes, as it takes any of them.
+ */
+export const ReportedItem = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    kind: z.enum(['message', 'post']),
+    status: ReportStatus,
+    club: z.string(),
+    item: z.object({ id: z.string(), text: z.string(), author: Fan, created_at: z.string(), removed: z.boolean() }),
+    reports: z.array(z.object({ id: z.string(), reporter: Fan, reason: z.string(), created_at: z.string() })),
+    first_reported_at: z.string(),
+    resolved_at: z.nullable(z.string()),
+  }),
+);
+export type ReportedItemView = z.infer<typeof ReportedItem>;
+export const ReportedItems = /* @__PURE__ */ schema(() => z.object({ items: z.array(ReportedItem), next_cursor: z.nullable(z.string()) }));
+export const Resolution = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    status: ReportStatus,
+    kind: z.enum(['message', 'post']),
+    item_id: z.string(),
+    removed: z.boolean(),
+    /** Every report of the item that this resolved: the one named and the others then open. */
+    resolved: z.array(z.string()),
+  }),
+);
+export type ResolutionView = z.infer<typeof Resolution>;
 
 export type ConversationInput = z.infer<typeof ConversationBody>;
 export type ConversationView = z.infer<typeof Conversation>;
@@ -66,5 +112,4 @@ export type MessageInput = z.infer<typeof MessageBody>;
 export type MessageView = z.infer<typeof Message>;
 export type ReadMarkerView = z.infer<typeof ReadMarker>;
 export type BlockView = z.infer<typeof Block>;
-export type ReportView = z.infer<typeof Report>;
 export type PageFilter = z.infer<typeof ConversationsQuery>;

@@ -1,5 +1,5 @@
 import { route } from '../http/route';
-import { AuditPage, AuditQuery, ClubParams, GrantBody, RoleParams, StaffRole, StaffRoles } from './schemas';
+import { AuditPage, AuditQuery, ClubParams, GrantBody, RoleParams, Sales, SalesQuery, StaffRole, StaffRoles } from './schemas';
 
 const tags = ['admin'] as const;
 const notStaff = { description: "No such club, or not one you are an admin of" } as const;
@@ -55,4 +55,16 @@ export const listAudit = /* @__PURE__ */ route({
   auth: 'required',
   query: AuditQuery,
   responses: { 200: { description: 'A page of audit entries', schema: AuditPage }, 404: notStaff },
+});
+
+export const salesFigures = /* @__PURE__ */ route({
+  operationId: 'adminSalesFigures',
+  method: 'GET',
+  path: '/api/admin/sales',
+  summary:
+    "The sales of the admin's clubs (`?club` narrows to one) over `from`–`to` (ISO dates or date-times; the last 30 days by default, a year at most), from the ledger: per match and category, per product and per day, in cents",
+  tags,
+  auth: 'required',
+  query: SalesQuery,
+  responses: { 200: { description: 'Each club\'s figures', schema: Sales }, 400: { description: 'A bad date, or a period that ends before it starts or lasts over a year' }, 404: notStaff },
 });

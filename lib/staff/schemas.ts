@@ -49,3 +49,34 @@ export const AuditEntry = /* @__PURE__ */ schema(() =>
 );
 export type AuditEntryView = z.infer<typeof AuditEntry>;
 export const AuditPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(AuditEntry), next_cursor: z.nullable(z.string()) }));
+
+/** An ISO date (a whole day, UTC) or date-time with its offset. */
+const Instant = /* @__PURE__ */ schema(() => z.union([z.iso.date(), z.iso.datetime({ offset: true })]));
+export const SalesQuery = /* @__PURE__ */ schema(() => z.strictObject({ from: z.optional(Instant), to: z.optional(Instant), ...ClubScope }));
+export type SalesFilter = z.infer<typeof SalesQuery>;
+
+const Cents = /* @__PURE__ */ schema(() => z.number());
+export const ClubSales = /* @__PURE__ */ schema(() =>
+  z.object({
+    club: z.string(),
+    /** Per match and seat category: tickets sold and refunded in the period, and what they brought (sales minus refunds, in cents). */
+    tickets: z.array(
+      z.object({ event_id: z.string(), title: z.string(), date: z.string(), category: z.string(), sold: z.number(), refunded: z.number(), revenue: Cents }),
+    ),
+    /** Per product: units sold and refunded (cancelled orders), and revenue. */
+    products: z.array(z.object({ product_id: z.string(), name: z.string(), sold: z.number(), refunded: z.number(), revenue: Cents })),
+    /** Per day (UTC) with any movement: ticket and shop revenue (net of refunds), the refunds among them, and their sum. */
+    days: z.array(z.object({ day: z.string(), tickets_revenue: Cents, shop_revenue: Cents, refunds: Cents, revenue: Cents })),
+    totals: z.object({ tickets_revenue: Cents, shop_revenue: Cents, refunds: Cents, revenue: Cents }),
+  }),
+);
+export type ClubSalesView = z.infer<typeof ClubSales>;
+export const Sales = /* @__PURE__ */ schema(() =>
+  z.object({
+    /** The period, `from` included, `to` not: a date as `to` includes its whole day. */
+    from: z.string(),
+    to: z.string(),
+    currency: z.string(),
+    clubs: z.array(ClubSales),
+  }),
+);

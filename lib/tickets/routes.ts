@@ -218,7 +218,8 @@ export const withdrawResale = /* @__PURE__ */ route({
 });
 
 // The back office's matches (admin only).
-const adminTags = ['admin', 'tickets'] as const;
+// One tag for the whole back office, so the reference lists it apart from what fans call.
+const adminTags = ['admin'] as const;
 const notAdmin = { description: 'No such match, or not one of a club you are an admin of' } as const;
 
 export const adminListEvents = /* @__PURE__ */ route({

@@ -304,6 +304,7 @@ const baselines: Record<string, () => Baseline> = {
   createPost: () => ({ body: { text: 'Allez Monaco !' } }),
   likePost: () => ({ params: { id: randomUUID() } }),
   unlikePost: () => ({ params: { id: randomUUID() } }),
+  reportPost: () => ({ params: { id: randomUUID() }, body: { reason: 'abusive' } }),
   getFeed: () => ({ query: { page: '1' } }),
   // The hostile fan's recommendations are their club-less cold start; no recommendation of theirs has a random id.
   getRecommendations: () => ({ query: { limit: '5' } }),
@@ -338,6 +339,10 @@ const baselines: Record<string, () => Baseline> = {
   adminShipOrder: () => ({ params: { id: randomUUID() } }),
   adminDeliverOrder: () => ({ params: { id: randomUUID() } }),
   adminRefundOrder: () => ({ params: { id: randomUUID() } }),
+  adminSalesFigures: () => ({ query: { from: '2026-01-01', to: '2026-02-01' } }),
+  adminListReports: () => ({ query: { status: 'open' } }),
+  adminResolveReport: () => ({ params: { id: randomUUID() }, body: { action: 'remove' } }),
+  adminRemovePost: () => ({ params: { id: randomUUID() } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */

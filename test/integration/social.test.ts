@@ -166,7 +166,7 @@ describe('safety', () => {
     expect(again.status).toBe(200);
     expect(again.body).toEqual(filed.body);
     expectProblem(await report(ana, message), 422, '/problems/own-message');
-    const [{ reports }] = (await db()`select count(*)::int as reports from message_reports where message_id = ${message}`) as unknown as [{ reports: number }];
+    const [{ reports }] = (await db()`select count(*)::int as reports from reports where message_id = ${message}`) as unknown as [{ reports: number }];
     expect(reports).toBe(1);
   });
 });
