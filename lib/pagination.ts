@@ -45,6 +45,14 @@ export const page = <T>(rows: T[], limit: number, keyOf: (row: T) => readonly (s
 };
 
 /**
+ * A cursor's time as a parameter: sent as text and cast by Postgres, since
+ * postgres.js sends a timestamptz parameter through a JS Date, which keeps
+ * milliseconds only, and a page would then skip the rows of its last row's
+ * millisecond.
+ */
+export const cursorTime = (sql: Sql, time: string): Fragment => sql`${time}::text::timestamptz`;
+
+/**
  * Newest first on a creation time and an id, as most lists page: the
  * condition that starts a page after its cursor, the order, and the page
  * of the `limit + 1` rows fetched. Each row brings its time as Postgres
@@ -54,7 +62,7 @@ export const page = <T>(rows: T[], limit: number, keyOf: (row: T) => readonly (s
 export const newestFirst = (sql: Sql, cursor: string | undefined, at: Fragment, id: Fragment) => {
   const after = decodeCursor(cursor, ['timestamp', 'uuid'] as const);
   return {
-    after: after ? sql`and (${at}, ${id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``,
+    after: after ? sql`and (${at}, ${id}) < (${cursorTime(sql, after[0])}, ${after[1]}::uuid)` : sql``,
     order: sql`order by ${at} desc, ${id} desc`,
     page: <T extends { created_key: string; id: string }>(rows: T[], limit: number) => {
       const result = page(rows, limit, (row) => [row.created_key, row.id]);

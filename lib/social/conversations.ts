@@ -2,7 +2,7 @@ import { cached, invalidate, keys } from '../cache';
 import { db, tx, type Tx } from '../db';
 import { ProblemError, notFound, refused } from '../http/problem';
 import type { Reply } from '../http/route';
-import { decodeCursor, page } from '../pagination';
+import { cursorTime, decodeCursor, page } from '../pagination';
 import { iso } from '../wallet/movement';
 import { fanRef } from '../wallet/accounts';
 import type { ConversationInput, ConversationView, MessageView, PageFilter } from './schemas';
@@ -58,7 +58,7 @@ const CACHED_FIRST_PAGE = 100;
 const loadConversations = async (me: string, limit: number, after?: readonly [string, string]) => {
   const sql = db();
   return sql<ConversationRow[]>`
-    ${selectConversations(me, after ? sql`and (coalesce(c.last_message_at, c.created_at), c.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``)}
+    ${selectConversations(me, after ? sql`and (coalesce(c.last_message_at, c.created_at), c.id) < (${cursorTime(sql, after[0])}, ${after[1]}::uuid)` : sql``)}
     order by coalesce(c.last_message_at, c.created_at) desc, c.id desc
     limit ${limit + 1}`;
 };

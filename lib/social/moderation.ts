@@ -2,7 +2,7 @@ import { db, type Sql, type Tx } from '../db';
 import { conflict, notFound } from '../http/problem';
 import type { Reply } from '../http/route';
 import { hidePost } from '../feed/moderation';
-import { decodeCursor, page } from '../pagination';
+import { cursorTime, decodeCursor, page } from '../pagination';
 import { pushTo } from '../realtime/push';
 import { clubsOf } from '../staff/access';
 import { act, type Staff } from '../staff/act';
@@ -53,7 +53,7 @@ export const listReports = async (userId: string, filter: ReportsFilter) => {
     from ${reported(sql)} join users u on u.id = r.reporter_id
     where r.status = ${filter.status} and ${clubOf(sql)} = any(${clubs})
     group by r.kind, r.status, m.id, p.id, a.id
-    ${after ? sql`having (min(r.created_at), coalesce(m.id, p.id)) > (${after[0]}::text::timestamptz, ${after[1]}::uuid)` : sql``}
+    ${after ? sql`having (min(r.created_at), coalesce(m.id, p.id)) > (${cursorTime(sql, after[0])}, ${after[1]}::uuid)` : sql``}
     order by min(r.created_at), coalesce(m.id, p.id)
     limit ${filter.limit + 1}`;
   const result = page(rows, filter.limit, (row) => [row.first_key, row.item.id]);

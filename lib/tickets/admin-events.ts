@@ -4,7 +4,7 @@ import { db, type Sql, type Tx } from '../db';
 import { badRequest, conflict, notFound } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { pushNotifications, type NotificationRow } from '../notifications/notifications';
-import { decodeCursor, page } from '../pagination';
+import { cursorTime, decodeCursor, page } from '../pagination';
 import { clubsOf, roleIn } from '../staff/access';
 import { act, type Staff } from '../staff/act';
 import { eventLists } from './events';
@@ -48,7 +48,7 @@ export const listAdminEvents = async (userId: string, filter: AdminEventsFilter)
   const clubs = await clubsOf(sql, userId, 'admin', filter.club);
   const rows = await selectAdminEvents(
     sql,
-    sql`e.club = any(${clubs}) ${after ? sql`and (e.date, e.id) < (${after[0]}::timestamptz, ${after[1]})` : sql``}`,
+    sql`e.club = any(${clubs}) ${after ? sql`and (e.date, e.id) < (${cursorTime(sql, after[0])}, ${after[1]})` : sql``}`,
     sql`order by e.date desc, e.id desc limit ${filter.limit + 1}`,
   );
   const result = page(rows, filter.limit, (row) => [row.date_key, row.id]);
