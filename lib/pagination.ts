@@ -48,7 +48,7 @@ export const page = <T>(rows: T[], limit: number, keyOf: (row: T) => readonly (s
  * A cursor's time as a parameter: sent as text and cast by Postgres, since
  * postgres.js sends a timestamptz parameter through a JS Date, which keeps
  * milliseconds only, and a page would then skip the rows of its last row's
- * millisecond.
+ * millisecond (as designed: the library's advice is text, porsager/postgres#161).
  */
 export const cursorTime = (sql: Sql, time: string): Fragment => sql`${time}::text::timestamptz`;
 
