@@ -2,7 +2,7 @@ import type { JSONValue } from 'postgres';
 import { tx, type Tx } from '../db';
 import type { ProblemError } from '../http/problem';
 import type { AuthUser, Claim, Reply } from '../http/route';
-import { claimParameter, conflictOf, keyReused, type Settled } from '../wallet/movement';
+import { claimParameter, claimRefused, conflictOf, keyReused, type Settled } from '../wallet/movement';
 import { roleIn } from './access';
 import { record } from './audit';
 import type { Role } from './schemas';
@@ -25,7 +25,7 @@ export type Change<T> = { status?: number; result: T; before?: unknown; after?: 
  * (an admin of one club learns nothing of another's); then `change` makes
  * it and the audit entry is written, in the same transaction. A route that
  * moves money or stock passes its Idempotency-Key's claim, settled in that
- * transaction too: a retry answers the stored outcome.
+ * transaction too: a retry answers the stored outcome, a 404 as any other.
  */
 export const act = async <T>(
   staff: Staff,
@@ -44,11 +44,22 @@ export const act = async <T>(
       if (step.claim) {
         const [{ prior }] = (await sql`select movement_claim(${claimParameter(sql, step.claim)}) as prior`) as unknown as [{ prior: Settled<T> | null }];
         if (prior?.reused) throw keyReused();
-        if (prior) return { status: prior.status, body: prior.result, replayed: true };
+        // A stored 4xx is the problem it answered.
+        if (prior) return { status: prior.status, body: prior.result, replayed: true, problem: prior.status >= 400 };
       }
       const target = await step.find(sql);
       const role = target && (await roleIn(sql, staff.userId, target.club, step.role));
-      if (!target || !role) throw step.missing();
+      if (!target || !role) {
+        const missing = step.missing();
+        if (!step.claim) throw missing;
+        // A keyed request is answered the same on every retry, its refusal as any outcome.
+        const [{ stored }] = (await sql`
+          select movement_settle(${claimParameter(sql, step.claim)}, ${missing.status}, ${sql.json(missing.toProblem() as JSONValue)}, '{}') -> 'result' as stored`) as unknown as [
+          { stored: unknown },
+        ];
+        // As stored, so that its replays are the same bytes.
+        return { status: missing.status, body: stored, problem: true };
+      }
       const done = await step.change(sql, target);
       const status = done.status ?? 200;
       await record(sql, {
@@ -65,6 +76,6 @@ export const act = async <T>(
       return { status, body: done.result };
     });
   } catch (error) {
-    throw conflictOf(error);
+    throw conflictOf(claimRefused(error));
   }
 };

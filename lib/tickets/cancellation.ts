@@ -67,6 +67,7 @@ export const cancelEvent = async (staff: Staff, claim: Claim, eventId: string, w
       return { status: 202, result: view, before: { canceled_at: before && iso(before) }, after: { canceled_at: iso(job!.created_at), cancellation: view.id } };
     },
   });
+  if (accepted.problem) return accepted;
   const job = accepted.body as CancellationView;
   const progress = await refundWhileTime(job.id, workLeftMs).catch((error: unknown) => {
     // Accepted and committed: what is left is resumed every minute (resumeCancellations).

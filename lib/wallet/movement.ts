@@ -51,15 +51,15 @@ export const movement = async <R>(
   try {
     settled = await post<R>((sql) => call(sql, claimParameter(sql, claim)), stale);
   } catch (error) {
-    // The key is the fan's: a token whose fan no longer exists cannot claim one.
-    if (pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey') {
-      throw accountGone();
-    }
-    throw error;
+    throw claimRefused(error);
   }
   if (settled.reused) throw keyReused();
   return settled;
 };
+
+/** The key is the fan's: a token whose fan no longer exists cannot claim one. Any other error is returned as it is. */
+export const claimRefused = (error: unknown): unknown =>
+  pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey' ? accountGone() : error;
 
 /** The claim as migration 003's movement_claim takes it. */
 export const claimParameter = (sql: Sql | Tx, claim: Claim): ClaimParameter =>

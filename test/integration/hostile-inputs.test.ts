@@ -314,6 +314,9 @@ const baselines: Record<string, () => Baseline> = {
   adminGrantRole: () => ({ params: { club: 'PSG' }, body: { user: other.email, role: 'steward' } }),
   adminRevokeRole: () => ({ params: { club: 'PSG', user: randomUUID(), role: 'steward' } }),
   adminListAudit: () => ({}),
+  // A match of nobody's, another each call: the same key on another match is another request.
+  adminCancelEvent: () => ({ params: { id: `match-${randomUUID()}` } }),
+  adminGetCancellation: () => ({ params: { id: 'asm-psg' } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */
