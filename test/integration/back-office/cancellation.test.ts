@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler as cancellationGet } from '../../../functions/admin/tickets/cancellation-get';
 import { handler as eventCancel } from '../../../functions/admin/tickets/event-cancel';
 import { handler as eventGet } from '../../../functions/tickets/event-get';
@@ -15,12 +15,13 @@ import { handler as queueJoin } from '../../../functions/tickets/queue-join';
 import { handler as resaleBuy } from '../../../functions/tickets/resale-buy';
 import { handler as resaleOffer } from '../../../functions/tickets/resale-offer';
 import { handler as ticketTransfer } from '../../../functions/tickets/transfer';
-import { db } from '../../../lib/db';
+import { closeDb, db } from '../../../lib/db';
 import { checkIn } from '../../../lib/tickets/checkin';
 import { BATCH_TICKETS, refundWhileTime, resumeCancellations } from '../../../lib/tickets/cancellation';
 import { ticketCode } from '../../../lib/tickets/tickets';
 import { expectProblem } from '../../support/assertions';
 import { newFan, type Fan } from '../../support/fans';
+import { startPgProxy } from '../../support/pg-proxy';
 import { invoke } from '../../support/http';
 import { clubWithAdmin, staffMember } from '../../support/staff';
 import { buy, scan } from '../../support/tickets';
@@ -197,6 +198,10 @@ describe('cancelling a match', () => {
       const owed = new Map((await holdings(event)).map((h) => [h.user_id, h]));
       expect(owed.get(reseller.id)!.owed).toBe(PRICES.tribune); // the face value, not the 20 euros the reseller paid
 
+      const upcomingOf = () => invoke(eventsList, { path: '/api/tickets/events', query: { club, limit: '100' } });
+      // The club's list is cached now: the cancellation must clear it.
+      expect((await upcomingOf()).body.items.map((e: { id: string }) => e.id)).toContain(event);
+
       // Accepted with no time left for a batch.
       const accepted = await cancel(admin, event, key(), 1500);
       expect(accepted.status).toBe(202);
@@ -294,7 +299,7 @@ describe('cancelling a match', () => {
       // What fans read: the match says it is cancelled, leaves the upcoming list, and its waiting room is closed.
       const shown = await invoke(eventGet, { path: `/api/tickets/events/${event}`, params: { id: event } });
       expect(shown.body.canceled_at).toEqual(expect.any(String));
-      const upcoming = await invoke(eventsList, { path: '/api/tickets/events', query: { club, limit: '100' } });
+      const upcoming = await upcomingOf();
       expect(upcoming.body.items.map((e: { id: string }) => e.id)).not.toContain(event);
       await db()`update events set waiting_room = true where id = ${event}`;
       const room = await invoke(queueJoin, { method: 'POST', path: `/api/tickets/events/${event}/queue`, params: { id: event }, token: reseller.token });
@@ -302,6 +307,37 @@ describe('cancelling a match', () => {
       expectProblem(await buy(reseller, event, 1, 'tribune'), 422, '/problems/event-canceled');
     },
   );
+
+  it("refunds nothing twice after a batch whose commit's answer was lost", async () => {
+    const { club, admin } = await clubWithAdmin();
+    const event = await newMatch(club);
+    const holders = await bulkHolders(event, 45, 10);
+    const owed = await holdings(event);
+    const job = (await cancel(admin, event, key(), 1500)).body.id as string;
+    const proxy = await startPgProxy(process.env.DATABASE_URL!);
+    try {
+      vi.stubEnv('DATABASE_URL', proxy.url);
+      await closeDb();
+      const lost = proxy.loseNextAnswer(/event_cancellation_batch/);
+      const first = await refundWhileTime(job, () => 60_000).then(() => 'answered', (error: unknown) => error);
+      await lost;
+      expect(first).not.toBe('answered');
+    } finally {
+      vi.unstubAllEnvs();
+      await closeDb();
+      await proxy.close();
+    }
+    // The batch committed all the same; the resumer goes on from there.
+    expect((await progress(admin, event)).body).toMatchObject({ status: 'running', refunded: BATCH_TICKETS });
+    await resumeCancellations(60_000);
+    expect((await progress(admin, event)).body).toMatchObject({ status: 'done', tickets: 450, refunded: 450, amount_refunded: owed.reduce((sum, h) => sum + h.owed, 0) });
+    const legs = await refundLegs(event);
+    expect(legs).toHaveLength(900);
+    expect(new Set(legs.map((l) => l.ticket_id)).size).toBe(450);
+    const after = await db()<{ user_id: string; balance: number }[]>`select user_id, balance::int as balance from wallets where user_id = any(${holders}::uuid[])`;
+    const due = new Map(owed.map((h) => [h.user_id, h.balance + h.owed]));
+    for (const w of after) expect(w.balance).toBe(due.get(w.user_id));
+  });
 
   it('answers the same job to every call, concurrent admins and later ones, and replays a key', async () => {
     const { club, admin } = await clubWithAdmin();
