@@ -31,6 +31,12 @@ create unique index transactions_ticket_refund_idx on transactions ((metadata ->
 -- Tickets still to refund, found without reading the match's refunded ones.
 create index tickets_event_open_idx on tickets (event_id, id) where status in ('valid', 'checked_in');
 
+-- Withdraws the open resale offers of a cancelled match: its tickets are not for sale.
+create function event_offers_withdraw(p_event text) returns void language plpgsql as $$
+begin
+  update resale_offers set status = 'withdrawn', settled_at = now() where event_id = p_event and status = 'listed';
+end $$;
+
 -- Cancels match `p_event` (locked by the caller) for `p_admin`: marks it,
 -- withdraws its open resale offers and opens its refund job; cancelling it
 -- again answers the same job. Returns the job.
@@ -43,7 +49,7 @@ begin
     return job;
   end if;
   update events set canceled_at = now() where id = p_event;
-  update resale_offers set status = 'withdrawn', settled_at = now() where event_id = p_event and status = 'listed';
+  perform event_offers_withdraw(p_event);
   insert into event_cancellations (event_id, tickets, requested_by)
   values (p_event, (select count(*) from tickets where event_id = p_event and status in ('valid', 'checked_in')), p_admin)
   returning * into job;
@@ -52,14 +58,16 @@ end $$;
 
 -- Refunds up to `p_limit` tickets of job `p_job`, and counts them on the
 -- job, in this one statement. The job's row is locked first (its lease: one
--- batch of a job runs at a time), then the tickets, skipping those a fan's
+-- batch of a job runs at a time), then any offer listed while the match
+-- was being cancelled (withdrawn: an offer is locked before its ticket, as
+-- a resale locks them), then the tickets, skipping those a fan's
 -- scan, gift or listing holds at this instant (a later batch takes them),
 -- then every wallet the batch moves, in wallet id order as ledger_lock
 -- takes them, so that it cannot deadlock with a fan's movement. Each
 -- ticket's current holder gets its face value back from the ticketing
 -- account's shard of theirs, in a refund that reverses the ticket's
 -- purchase, both legs naming the ticket; the ticket is then `refunded`,
--- any offer of it withdrawn, and its holder notified once for the match.
+-- and its holder notified once for the match.
 -- The job is done when no ticket is left. Answers as a movement does:
 -- {status, result: {job, notified}, fans} (their wallet caches go stale).
 create function event_cancellation_batch(p_job uuid, p_limit integer) returns jsonb language plpgsql as $$
@@ -80,6 +88,7 @@ begin
     return jsonb_build_object('status', 200, 'result', jsonb_build_object('job', to_jsonb(job), 'notified', '[]'::jsonb), 'fans', '[]'::jsonb);
   end if;
   select * into match from events where id = job.event_id;
+  perform event_offers_withdraw(job.event_id);
   select coalesce(array_agg(t order by t.id), '{}') into batch from (
     select * from tickets
     where event_id = job.event_id and status in ('valid', 'checked_in')
@@ -108,9 +117,6 @@ begin
     end if;
   end loop;
   update tickets set status = 'refunded' where id in (select b.id from unnest(batch) b);
-  -- An offer listed while the match was being cancelled.
-  update resale_offers set status = 'withdrawn', settled_at = now()
-  where ticket_id in (select b.id from unnest(batch) b) and status = 'listed';
   with told as (
     insert into notifications (user_id, kind, ref, payload)
     select f, 'event-canceled', match.id, jsonb_build_object(
