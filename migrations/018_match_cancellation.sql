@@ -69,7 +69,8 @@ end $$;
 -- purchase, both legs naming the ticket; the ticket is then `refunded`,
 -- and its holder notified once for the match.
 -- The job is done when no ticket is left. Answers as a movement does:
--- {status, result: {job, notified}, fans} (their wallet caches go stale).
+-- {status, result: {job, notified: the notifications recorded}, fans}
+-- (the fans whose wallet caches go stale).
 create function event_cancellation_batch(p_job uuid, p_limit integer) returns jsonb language plpgsql as $$
 declare
   job event_cancellations;
@@ -80,7 +81,7 @@ declare
   till ledger_account;
   meta jsonb;
   fans uuid[];
-  notified uuid[];
+  notified jsonb;
   amount bigint := 0;
 begin
   select * into job from event_cancellations where id = p_job for update;
@@ -124,9 +125,9 @@ begin
       'message', format('%s is cancelled: each of your tickets for it is refunded at its face value into your wallet.', match.title))
     from unnest(fans) f
     on conflict (user_id, kind, ref) do nothing
-    returning user_id
+    returning user_id, id, kind, payload, created_at
   )
-  select coalesce(array_agg(user_id), '{}') into notified from told;
+  select coalesce(jsonb_agg(to_jsonb(told)), '[]') into notified from told;
   update event_cancellations
   set refunded = refunded + cardinality(batch), amount_refunded = amount_refunded + amount
   where id = job.id
@@ -137,7 +138,7 @@ begin
     where id = job.id
     returning * into job;
   end if;
-  return jsonb_build_object('status', 200, 'result', jsonb_build_object('job', to_jsonb(job), 'notified', to_jsonb(notified)), 'fans', to_jsonb(fans));
+  return jsonb_build_object('status', 200, 'result', jsonb_build_object('job', to_jsonb(job), 'notified', notified), 'fans', to_jsonb(fans));
 end $$;
 
 -- A ticket of a cancelled match changes no hands (008, now also refusing those).

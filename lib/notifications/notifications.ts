@@ -1,12 +1,12 @@
 import { db } from '../db';
 import { logger } from '../log';
 import { newestFirst } from '../pagination';
-import { pushTo } from '../realtime/push';
+import { pushEach, pushTo } from '../realtime/push';
 import type { NotificationsFilter, NotificationView } from './schemas';
 
-type NotificationRow = Omit<NotificationView, 'created_at'> & { created_at: Date };
+type NotificationRow = Omit<NotificationView, 'created_at'> & { created_at: Date | string };
 
-const toView = ({ created_at, ...n }: NotificationRow): NotificationView => ({ ...n, created_at: created_at.toISOString() });
+const toView = ({ created_at, ...n }: NotificationRow): NotificationView => ({ ...n, created_at: new Date(created_at).toISOString() });
 
 /** The fan's notifications, newest first. */
 export const listNotifications = async (userId: string, filter: NotificationsFilter) => {
@@ -43,3 +43,7 @@ export const pushNotification = async (userId: string, kind: string, about: Reco
     logger.error('push failed', { type: 'notification', kind, error: String(error) });
   }
 };
+
+/** Notifications a statement just recorded for many fans (a cancelled match's holders), each pushed to its fan's open connections. Never throws. */
+export const pushRecorded = (recorded: Array<NotificationRow & { user_id: string }>): Promise<void> =>
+  pushEach(new Map(recorded.map(({ user_id, ...n }) => [user_id, { type: 'notification', notification: toView(n) }])), 'notification');

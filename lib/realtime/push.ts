@@ -59,30 +59,34 @@ const post = async ({ connection_id, endpoint, live }: Target, data: string): Pr
 };
 
 /**
- * Posts the event to each connection `which` selects, in parallel. Never
- * throws: a push follows a change already committed, which its failure must
- * not turn into a failed request; failures are logged.
+ * Posts to each connection `which` selects its fan's frame, in parallel.
+ * Never throws: a push follows a change already committed, which its
+ * failure must not turn into a failed request; failures are logged.
  */
-const push = async (event: RealtimeEvent, which: (sql: Sql) => PendingQuery<Row[]>): Promise<void> => {
+const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, frameOf: (userId: string) => RealtimeEvent): Promise<void> => {
   try {
     const sql = db();
-    const targets = await sql<Target[]>`select connection_id, endpoint, expires_at > now() as live from ws_connections where ${which(sql)}`;
-    const data = JSON.stringify(event);
-    const outcomes = await Promise.allSettled(targets.map((target) => post(target, data)));
+    const targets = await sql<(Target & { user_id: string })[]>`
+      select connection_id, endpoint, user_id, expires_at > now() as live from ws_connections where ${which(sql)}`;
+    const outcomes = await Promise.allSettled(targets.map((target) => post(target, JSON.stringify(frameOf(target.user_id)))));
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'rejected') {
-        logger.warn('push failed', { type: event.type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
+        logger.warn('push failed', { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
       }
     });
   } catch (error) {
-    logger.error('push failed', { type: event.type, error: String(error) });
+    logger.error('push failed', { type, error: String(error) });
   }
 };
 
 /** Pushes the event to every open connection of these fans. */
 export const pushTo = (userIds: string[], event: RealtimeEvent): Promise<void> =>
-  push(event, (sql) => sql`user_id = any(${userIds}::uuid[])`);
+  push(event.type, (sql) => sql`user_id = any(${userIds}::uuid[])`, () => event);
+
+/** Pushes to each of these fans their own frame (by fan id), with one look-up of all their connections. */
+export const pushEach = (frames: Map<string, RealtimeEvent>, type: string): Promise<void> =>
+  push(type, (sql) => sql`user_id = any(${[...frames.keys()]}::uuid[])`, (userId) => frames.get(userId)!);
 
 /** Pushes the event to one connection, as the answer to a frame it sent. */
 export const pushToConnection = (connectionId: string, event: RealtimeEvent): Promise<void> =>
-  push(event, (sql) => sql`connection_id = ${connectionId}`);
+  push(event.type, (sql) => sql`connection_id = ${connectionId}`, () => event);

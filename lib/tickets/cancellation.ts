@@ -3,7 +3,7 @@ import { db } from '../db';
 import { notFound } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { logger } from '../log';
-import { pushTo } from '../realtime/push';
+import { pushRecorded } from '../notifications/notifications';
 import { act, type Staff } from '../staff/act';
 import { freshResult, iso, post } from '../wallet/movement';
 import { eventLists } from './events';
@@ -87,18 +87,18 @@ export const getCancellation = async (userId: string, eventId: string): Promise<
   return toView(job);
 };
 
-type Batch = { job: JobRow; notified: string[] };
+type Batch = { job: JobRow; notified: Parameters<typeof pushRecorded>[0] };
 
 /**
  * One batch of refunds (migration 018's event_cancellation_batch), one
  * statement: each refunded fan's wallet caches are cleared, their new
- * balance written back, once it has committed; the fans it notified hear
- * of it over their open connections.
+ * balance written back, once it has committed; the notifications it
+ * recorded are pushed to their fans' open connections.
  */
 const refundBatch = async (jobId: string): Promise<CancellationView> => {
   const settled = await post<Batch>((sql) => sql`select event_cancellation_batch(${jobId}, ${BATCH_TICKETS}) as outcome`);
   const batch = freshResult(settled)!;
-  if (batch.notified.length > 0) await pushTo(batch.notified, { type: 'event-canceled', event_id: batch.job.event_id });
+  if (batch.notified.length > 0) await pushRecorded(batch.notified);
   return toView(batch.job);
 };
 

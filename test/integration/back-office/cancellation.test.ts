@@ -5,6 +5,8 @@
  * connection and never refund a ticket twice. Nobody else's club is touched.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
 import { handler as cancellationGet } from '../../../functions/admin/tickets/cancellation-get';
@@ -343,7 +345,22 @@ describe('cancelling a match', () => {
     const { club, admin } = await clubWithAdmin();
     const admins = [admin, await staffMember(club, 'admin'), await staffMember(club, 'admin')];
     const event = await newMatch(club);
-    await buyer(event, 'loge', 3);
+    const holders = [await buyer(event, 'loge', 3), await buyer(event, 'tribune', 1)];
+    // A stand-in for API Gateway's management API, to which each holder's open connection is pushed.
+    const pushed = new Map<string, unknown[]>();
+    const gateway = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const id = decodeURIComponent(req.url!.split('/').pop()!);
+        pushed.set(id, [...(pushed.get(id) ?? []), JSON.parse(Buffer.concat(chunks).toString('utf8'))]);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    for (const { fan } of holders) {
+      await db()`insert into ws_connections (connection_id, user_id, endpoint) values (${`conn-${fan.id}`}, ${fan.id}, ${`http://127.0.0.1:${(gateway.address() as AddressInfo).port}`})`;
+    }
     const first = key();
     const answers = await Promise.all(admins.map((a, i) => cancel(a, event, i === 0 ? first : key())));
     for (const answer of answers) expect(answer.status).toBe(202);
@@ -351,7 +368,15 @@ describe('cancelling a match', () => {
     expect(ids.size).toBe(1);
     expect(await db()`select 1 from event_cancellations where event_id = ${event}`).toHaveLength(1);
     const later = await cancel(admins[2]!, event);
-    expect(later.body).toMatchObject({ id: answers[0]!.body.id, status: 'done', refunded: 3, amount_refunded: 3 * PRICES.loge });
+    expect(later.body).toMatchObject({ id: answers[0]!.body.id, status: 'done', refunded: 4, amount_refunded: 3 * PRICES.loge + PRICES.tribune });
+    await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    // Each holder told once, with their own notification.
+    for (const { fan } of holders) {
+      const [notification] = await db()<{ id: string }[]>`select id from notifications where user_id = ${fan.id} and kind = 'event-canceled'`;
+      expect(pushed.get(`conn-${fan.id}`)).toEqual([
+        { type: 'notification', notification: { id: notification!.id, kind: 'event-canceled', payload: expect.objectContaining({ event_id: event }), created_at: expect.any(String) } },
+      ]);
+    }
 
     // The key again: its stored answer, the job as it was accepted, marked a replay; the key on another match is refused.
     const replay = await cancel(admin, event, first);
@@ -362,7 +387,7 @@ describe('cancelling a match', () => {
     expectProblem(await cancel(admin, otherMatch, first), 422, '/problems/idempotency-key-reused');
     expect((await db()`select canceled_at from events where id = ${otherMatch}`)[0]!.canceled_at).toBeNull();
     // Refunded once, whoever called.
-    expect((await refundLegs(event)).length).toBe(6);
+    expect((await refundLegs(event)).length).toBe(8);
     expect([...(await db()`select count(*)::int as n from audit_entries where club_id = ${club} and action = 'event.cancel'`)]).toEqual([{ n: 4 }]);
   });
 });
