@@ -4,9 +4,9 @@ import { newestFirst } from '../pagination';
 import { pushEach, pushTo } from '../realtime/push';
 import type { NotificationsFilter, NotificationView } from './schemas';
 
-type NotificationRow = Omit<NotificationView, 'created_at'> & { created_at: Date | string };
+export type NotificationRow = Omit<NotificationView, 'created_at'> & { created_at: Date };
 
-const toView = ({ created_at, ...n }: NotificationRow): NotificationView => ({ ...n, created_at: new Date(created_at).toISOString() });
+const toView = ({ created_at, ...n }: NotificationRow): NotificationView => ({ ...n, created_at: created_at.toISOString() });
 
 /** The fan's notifications, newest first. */
 export const listNotifications = async (userId: string, filter: NotificationsFilter) => {
@@ -44,6 +44,6 @@ export const pushNotification = async (userId: string, kind: string, about: Reco
   }
 };
 
-/** Notifications a statement just recorded for many fans (a cancelled match's holders), each pushed to its fan's open connections. Never throws. */
-export const pushRecorded = (recorded: Array<NotificationRow & { user_id: string }>): Promise<void> =>
-  pushEach(new Map(recorded.map(({ user_id, ...n }) => [user_id, { type: 'notification', notification: toView(n) }])), 'notification');
+/** Pushes notifications that a transaction just committed, each to its fan's open connections. Never throws. */
+export const pushNotifications = (recorded: (NotificationRow & { user_id: string })[]): Promise<void> =>
+  pushEach(new Map(recorded.map(({ user_id, ...notification }) => [user_id, { type: 'notification', notification: toView(notification) }])));

@@ -63,12 +63,12 @@ const post = async ({ connection_id, endpoint, live }: Target, data: string): Pr
  * Never throws: a push follows a change already committed, which its
  * failure must not turn into a failed request; failures are logged.
  */
-const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, frameOf: (userId: string) => RealtimeEvent): Promise<void> => {
+const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, frameOf: (userId: string) => string): Promise<void> => {
   try {
     const sql = db();
     const targets = await sql<(Target & { user_id: string })[]>`
       select connection_id, endpoint, user_id, expires_at > now() as live from ws_connections where ${which(sql)}`;
-    const outcomes = await Promise.allSettled(targets.map((target) => post(target, JSON.stringify(frameOf(target.user_id)))));
+    const outcomes = await Promise.allSettled(targets.map((target) => post(target, frameOf(target.user_id))));
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'rejected') {
         logger.warn('push failed', { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
@@ -79,14 +79,24 @@ const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, fram
   }
 };
 
+/** One frame for every connection, serialised once. */
+const same = (event: RealtimeEvent) => {
+  const data = JSON.stringify(event);
+  return () => data;
+};
+
 /** Pushes the event to every open connection of these fans. */
 export const pushTo = (userIds: string[], event: RealtimeEvent): Promise<void> =>
-  push(event.type, (sql) => sql`user_id = any(${userIds}::uuid[])`, () => event);
+  push(event.type, (sql) => sql`user_id = any(${userIds}::uuid[])`, same(event));
 
-/** Pushes to each of these fans their own frame (by fan id), with one look-up of all their connections. */
-export const pushEach = (frames: Map<string, RealtimeEvent>, type: string): Promise<void> =>
-  push(type, (sql) => sql`user_id = any(${[...frames.keys()]}::uuid[])`, (userId) => frames.get(userId)!);
+/** Pushes each fan their own event (a notification of theirs) to all their open connections, with one look-up of them. */
+export const pushEach = async (events: Map<string, RealtimeEvent>): Promise<void> => {
+  if (events.size === 0) return;
+  const frames = new Map([...events].map(([userId, event]) => [userId, JSON.stringify(event)]));
+  const [first] = events.values();
+  return push(first!.type, (sql) => sql`user_id = any(${[...events.keys()]}::uuid[])`, (userId) => frames.get(userId)!);
+};
 
 /** Pushes the event to one connection, as the answer to a frame it sent. */
 export const pushToConnection = (connectionId: string, event: RealtimeEvent): Promise<void> =>
-  push(event.type, (sql) => sql`connection_id = ${connectionId}`, () => event);
+  push(event.type, (sql) => sql`connection_id = ${connectionId}`, same(event));

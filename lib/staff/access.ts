@@ -3,7 +3,7 @@ import { notFound } from '../http/problem';
 import type { Role } from './schemas';
 
 /** The role of the staff member's that allows `role` in `club`: that role itself, else admin; undefined without either. */
-export const roleIn = async (sql: Tx, userId: string, club: string, role: Role): Promise<Role | undefined> => {
+export const roleIn = async (sql: Sql | Tx, userId: string, club: string, role: Role): Promise<Role | undefined> => {
   const [held] = await sql<{ role: Role }[]>`
     select role from club_roles where user_id = ${userId} and club_id = ${club} and role in (${role}, 'admin')
     order by role = ${role} desc

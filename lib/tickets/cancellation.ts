@@ -3,10 +3,11 @@ import { db } from '../db';
 import { notFound } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { logger } from '../log';
-import { pushRecorded } from '../notifications/notifications';
+import { pushNotifications, type NotificationRow } from '../notifications/notifications';
 import { act, type Staff } from '../staff/act';
 import { freshResult, iso, post } from '../wallet/movement';
 import { eventLists } from './events';
+import { forgetSale } from './queue';
 import type { CancellationView } from './schemas';
 
 /**
@@ -62,7 +63,10 @@ export const cancelEvent = async (staff: Staff, claim: Claim, eventId: string, w
       const [{ canceled_at: before }] = (await sql`select canceled_at from events where id = ${match.id}`) as unknown as [{ canceled_at: Date | null }];
       const [job] = await sql<JobRow[]>`select (event_cancel(${match.id}, ${staff.userId})).*`;
       // What fans read of the match: the lists it leaves, and its waiting room, which closes.
-      sql.afterCommit(() => invalidate(...eventLists(match.club), keys.onSale(match.id)));
+      sql.afterCommit(() => {
+        forgetSale(match.id);
+        return invalidate(...eventLists(match.club), keys.onSale(match.id));
+      });
       const view = toView(job!);
       return { status: 202, result: view, before: { canceled_at: before && iso(before) }, after: { canceled_at: iso(job!.created_at), cancellation: view.id } };
     },
@@ -87,7 +91,7 @@ export const getCancellation = async (userId: string, eventId: string): Promise<
   return toView(job);
 };
 
-type Batch = { job: JobRow; notified: Parameters<typeof pushRecorded>[0] };
+type Batch = { job: JobRow; notified: (Omit<NotificationRow, 'created_at'> & { user_id: string; created_at: string })[] };
 
 /**
  * One batch of refunds (migration 018's event_cancellation_batch), one
@@ -98,7 +102,8 @@ type Batch = { job: JobRow; notified: Parameters<typeof pushRecorded>[0] };
 const refundBatch = async (jobId: string): Promise<CancellationView> => {
   const settled = await post<Batch>((sql) => sql`select event_cancellation_batch(${jobId}, ${BATCH_TICKETS}) as outcome`);
   const batch = freshResult(settled)!;
-  if (batch.notified.length > 0) await pushRecorded(batch.notified);
+  // Read back from jsonb, where a time is a string.
+  await pushNotifications(batch.notified.map((n) => ({ ...n, created_at: new Date(n.created_at) })));
   return toView(batch.job);
 };
 

@@ -45,6 +45,9 @@ export const onSale = (eventId: string): Promise<OnSale | false> => {
   return sale;
 };
 
+/** After a change to the match's sale: this container reads it afresh at once, the others once their RECENT_MS are up. */
+export const forgetSale = (eventId: string): void => void recent.delete(eventId);
+
 /** How long an admitted fan's pass is good for: a purchase, with 3-D Secure-free wallet payment, takes seconds. */
 const PASS_TTL_MS = 5 * 60_000;
 const PASS_AUDIENCE = 'paiecashfan-queue-pass';

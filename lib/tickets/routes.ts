@@ -1,6 +1,6 @@
 import { route } from '../http/route';
 import {
-  Cancellation, CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventsQuery, HandOver, HandOverBody, Jwks, Offer, OfferBody, OfferPage, OfferParams, OffersQuery, Purchase, PurchaseBody, QueueStatus, ResalePurchase, TicketCode, TicketDetail, TicketMetadata, TicketPage, TicketParams, TicketsQuery,
+  AdminEvent, AdminEventPage, AdminEventsQuery, Cancellation, CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventChangeBody, EventsQuery, HandOver, HandOverBody, Jwks, NewEventBody, Offer, OfferBody, OfferPage, OfferParams, OffersQuery, Purchase, PurchaseBody, QueueStatus, ResalePurchase, TicketCode, TicketDetail, TicketMetadata, TicketPage, TicketParams, TicketsQuery,
 } from './schemas';
 
 const tags = ['tickets'] as const;
@@ -217,8 +217,63 @@ export const withdrawResale = /* @__PURE__ */ route({
   },
 });
 
+// The back office's matches (admin only).
 const adminTags = ['admin', 'tickets'] as const;
 const notAdmin = { description: 'No such match, or not one of a club you are an admin of' } as const;
+
+export const adminListEvents = /* @__PURE__ */ route({
+  operationId: 'adminListEvents',
+  method: 'GET',
+  path: '/api/admin/events',
+  summary: "The matches of the admin's clubs (`?club` narrows to one), past and future, latest kick-off first, with the seats each category sold",
+  tags: adminTags,
+  auth: 'required',
+  query: AdminEventsQuery,
+  responses: { 200: { description: 'A page of matches', schema: AdminEventPage }, 404: { description: 'No club of yours (or not this one)' } },
+});
+
+export const adminGetEvent = /* @__PURE__ */ route({
+  operationId: 'adminGetEvent',
+  method: 'GET',
+  path: '/api/admin/events/{id}',
+  summary: 'One match as its back office sees it: every sale setting, and per category its capacity, seats sold and left',
+  tags: adminTags,
+  auth: 'required',
+  params: EventParams,
+  responses: { 200: { description: 'The match', schema: AdminEvent }, 404: notAdmin },
+});
+
+export const adminCreateEvent = /* @__PURE__ */ route({
+  operationId: 'adminCreateEvent',
+  method: 'POST',
+  path: '/api/admin/events',
+  summary: 'Put a match on sale: its settings and its seat categories (an id is made from the title and date unless given)',
+  tags: adminTags,
+  auth: 'required',
+  idempotent: true,
+  body: NewEventBody,
+  responses: {
+    201: { description: 'The match', schema: AdminEvent },
+    404: { description: 'No such club of yours' },
+    409: { description: 'The id is taken (`event-exists`)' },
+  },
+});
+
+export const adminUpdateEvent = /* @__PURE__ */ route({
+  operationId: 'adminUpdateEvent',
+  method: 'PATCH',
+  path: '/api/admin/events/{id}',
+  summary: 'Change a match (any setting but its club and id), reprice or resize its categories, add categories; a new date tells every holder',
+  tags: adminTags,
+  auth: 'required',
+  params: EventParams,
+  body: EventChangeBody,
+  responses: {
+    200: { description: 'The match as changed', schema: AdminEvent },
+    404: notAdmin,
+    409: { description: 'A capacity below the seats the category sold (`capacity-below-sold`, with `sold`)' },
+  },
+});
 
 export const cancelEvent = /* @__PURE__ */ route({
   operationId: 'adminCancelEvent',

@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
-import { ClubId, FanName, PageQuery, schema } from '../http/schemas';
+import { ClubId, FanName, PageQuery, plainText, schema } from '../http/schemas';
 import { Cents } from '../money';
 
-const EventId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an event id such as asm-psg' })));
+export const EventId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Must be an event id such as asm-psg' })));
+const CategoryId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[a-z0-9_]{1,40}$/, { error: 'Must be a seat category such as tribune_nord' })));
 /** At most 6 tickets in one purchase. */
 export const QUANTITY_MAX = 6;
 
@@ -19,7 +20,7 @@ export const EventParams = /* @__PURE__ */ schema(() => z.strictObject({ id: Eve
 export const PurchaseBody = /* @__PURE__ */ schema(() =>
   z.strictObject({
     event_id: EventId,
-    category: z.string().check(z.regex(/^[a-z0-9_]{1,40}$/, { error: 'Must be a seat category such as tribune_nord' })),
+    category: CategoryId,
     quantity: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(QUANTITY_MAX)), 1),
     /** The fan's pass from the match's waiting room, when it has one. */
     pass: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
@@ -171,6 +172,111 @@ export const Jwks = /* @__PURE__ */ schema(() =>
 );
 
 export type CancellationView = z.infer<typeof Cancellation>;
+
+// ---------------------------------------------------------------------------
+// The back office's matches (./admin-events.ts).
+
+/** A category's seats: a stand holds a few thousand, the largest stadiums 100,000 in all. */
+export const CAPACITY_MAX = 100_000;
+const CATEGORIES_MAX = 30;
+const Capacity = /* @__PURE__ */ schema(() =>
+  z.number().check(z.int({ error: 'Must be a whole number of seats' }), z.minimum(1, { error: 'Must be at least 1 seat' }), z.maximum(CAPACITY_MAX)),
+);
+/** A seat's price in cents: at most €100,000. */
+const SeatPrice = /* @__PURE__ */ schema(() => Cents.check(z.maximum(10_000_000, { error: 'Must be at most 10000000 cents' })));
+const Label = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max), plainText());
+const future = (at: string) => Date.parse(at) > Date.now();
+/** A kick-off: ahead, and within five years. */
+const KickOff = /* @__PURE__ */ schema(() =>
+  z.iso.datetime({ offset: true }).check(
+    z.refine((at) => future(at) && Date.parse(at) < Date.now() + 5 * 366 * 86_400_000, { error: 'Must be a time ahead, within five years' }),
+  ),
+);
+const OnSaleAt = /* @__PURE__ */ schema(() => z.nullable(z.iso.datetime({ offset: true })));
+const distinctCategories = (categories: { category: string }[]) => new Set(categories.map((c) => c.category)).size === categories.length;
+const DistinctCategories = { error: 'Each category must appear once', path: ['categories'] };
+/** What the back office sets of a match, but its club, id and categories. */
+const SaleSettings = /* @__PURE__ */ schema(() => z.strictObject({
+  title: Label(120),
+  date: KickOff,
+  venue: Label(120),
+  country: z.string().check(z.trim(), z.toUpperCase(), z.regex(/^[A-Z]{2}$/, { error: 'Must be an ISO 3166 country code such as FR' })),
+  competition: Label(80),
+  hot: z.boolean(),
+  vip: z.boolean(),
+  /** null: on sale at once. */
+  on_sale_at: OnSaleAt,
+  waiting_room: z.boolean(),
+  /** Fans the waiting room admits a minute; null: the platform's rate. */
+  admit_per_minute: z.nullable(z.number().check(z.int(), z.minimum(1), z.maximum(1_000_000))),
+  max_per_fan: z.number().check(z.int(), z.minimum(1), z.maximum(50)),
+}));
+
+export const NewEventBody = /* @__PURE__ */ schema(() =>
+  z
+    .extend(SaleSettings, {
+      club: ClubId,
+      /** A readable slug; without it one is made from the title and the date. */
+      id: z.optional(EventId),
+      admit_per_minute: z.optional(SaleSettings.shape.admit_per_minute),
+      categories: z.array(z.strictObject({ category: CategoryId, price: SeatPrice, capacity: Capacity })).check(z.minLength(1), z.maxLength(CATEGORIES_MAX)),
+    })
+    .check(
+      z.refine((b) => distinctCategories(b.categories), DistinctCategories),
+      z.refine((b) => b.on_sale_at === null || Date.parse(b.on_sale_at) < Date.parse(b.date), { error: 'Must be before the match', path: ['on_sale_at'] }),
+    ),
+);
+
+/** Any field but the club and the id; categories named are changed (price, capacity) or added (with both). */
+export const EventChangeBody = /* @__PURE__ */ schema(() =>
+  z
+    .extend(z.partial(SaleSettings), {
+      categories: z.optional(
+        z.array(z.strictObject({ category: CategoryId, price: z.optional(SeatPrice), capacity: z.optional(Capacity) })).check(z.minLength(1), z.maxLength(CATEGORIES_MAX)),
+      ),
+    })
+    .check(
+      z.refine((b) => Object.values(b).some((v) => v !== undefined), { error: 'Send at least one field to change' }),
+      z.refine((b) => !b.categories || distinctCategories(b.categories), DistinctCategories),
+    ),
+);
+
+export const AdminEventsQuery = /* @__PURE__ */ schema(() => z.strictObject({ ...PageQuery, club: z.optional(ClubId) }));
+
+const AdminCategory = /* @__PURE__ */ schema(() =>
+  z.object({ category: z.string(), price: z.number(), capacity: z.number(), sold: z.number(), left: z.number() }),
+);
+/** A match as its club's back office sees it: every sale setting, and what each category has sold. */
+export const AdminEvent = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    club: z.string(),
+    title: z.string(),
+    date: z.string(),
+    venue: z.string(),
+    country: z.string(),
+    competition: z.string(),
+    hot: z.boolean(),
+    vip: z.boolean(),
+    price_from: z.number(),
+    currency: z.string(),
+    on_sale_at: z.nullable(z.string()),
+    waiting_room: z.boolean(),
+    admit_per_minute: z.nullable(z.number()),
+    max_per_fan: z.number(),
+    capacity: z.number(),
+    sold: z.number(),
+    seats_available: z.number(),
+    categories: z.array(AdminCategory),
+    created_at: z.string(),
+  }),
+);
+export const AdminEventPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(AdminEvent), next_cursor: z.nullable(z.string()) }));
+
+export type NewEventInput = z.infer<typeof NewEventBody>;
+export type EventChangeInput = z.infer<typeof EventChangeBody>;
+export type AdminEventsFilter = z.infer<typeof AdminEventsQuery>;
+export type AdminEventView = z.infer<typeof AdminEvent>;
 export type TicketMetadataView = z.infer<typeof TicketMetadata>;
 export type CheckInInput = z.infer<typeof CheckInBody>;
 export type CheckInView = z.infer<typeof CheckIn>;

@@ -314,6 +314,19 @@ const baselines: Record<string, () => Baseline> = {
   adminGrantRole: () => ({ params: { club: 'PSG' }, body: { user: other.email, role: 'steward' } }),
   adminRevokeRole: () => ({ params: { club: 'PSG', user: randomUUID(), role: 'steward' } }),
   adminListAudit: () => ({}),
+  adminListEvents: () => ({ query: { club: 'PSG' } }),
+  adminGetEvent: () => ({ params: { id: 'psg-ol' } }),
+  adminCreateEvent: () => ({
+    body: {
+      club: 'PSG', title: 'Paris Saint-Germain vs Hostile FC', date: new Date(Date.now() + 30 * 86_400_000).toISOString(), venue: 'Parc des Princes',
+      country: 'FR', competition: 'Ligue 1', hot: false, vip: false, on_sale_at: null, waiting_room: true, admit_per_minute: 600, max_per_fan: 4,
+      categories: [{ category: 'virage_auteuil', price: 4500, capacity: 100 }],
+    },
+  }),
+  adminUpdateEvent: () => ({
+    params: { id: 'psg-ol' },
+    body: { date: new Date(Date.now() + 40 * 86_400_000).toISOString(), max_per_fan: 2, categories: [{ category: 'loge', capacity: 1 }] },
+  }),
   // A match of nobody's, another each call: the same key on another match is another request.
   adminCancelEvent: () => ({ params: { id: `match-${randomUUID()}` } }),
   adminGetCancellation: () => ({ params: { id: 'asm-psg' } }),

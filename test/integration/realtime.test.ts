@@ -6,8 +6,6 @@
  * `alive-` 200, `gone-` 410, `broken-` 500.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -29,40 +27,22 @@ import { purgeStaleConnections } from '../../lib/realtime/connections';
 import { pushTo } from '../../lib/realtime/push';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
+import { managementApi, type ManagementApi } from '../support/management-api';
 import { disputeOf, signed, stripeEventOf, withStripe } from '../support/stripe';
 import { buy, newEvent } from '../support/tickets';
 import { deliver, deposit, key } from '../support/wallet';
 
 /** What the stand-in management API received, by connection id, and the connections it was asked to close. */
-const received = new Map<string, unknown[]>();
-const closed = new Set<string>();
-let server: Server;
+let received: ManagementApi['received'];
+let closed: ManagementApi['closed'];
 let endpoint: string;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const id = decodeURIComponent(/^\/@connections\/([^/?]+)$/.exec(req.url ?? '')?.[1] ?? '');
-      if (req.method === 'DELETE' && id.startsWith('alive-')) {
-        closed.add(id);
-        res.writeHead(204).end();
-        return;
-      }
-      if (req.method !== 'POST' || !id.startsWith('alive-')) {
-        res.writeHead(id.startsWith('gone-') ? 410 : 500).end();
-        return;
-      }
-      received.set(id, [...(received.get(id) ?? []), JSON.parse(Buffer.concat(chunks).toString('utf8'))]);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ received, closed, endpoint, close: stop } = await managementApi());
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => stop());
 
 afterEach(() => {
   vi.restoreAllMocks();

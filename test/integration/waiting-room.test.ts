@@ -4,20 +4,19 @@
  * with signed passes; a limit of tickets per fan; seats in shards that
  * concurrent buyers share without ever overselling.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handler as eventGet } from '../../functions/tickets/event-get';
 import { handler as joinHandler } from '../../functions/tickets/queue-join';
 import { handler as pollHandler } from '../../functions/tickets/queue-poll';
 import { handler as purchaseHandler } from '../../functions/tickets/purchase';
-import { signAccessToken, signGrant } from '../../lib/auth/tokens';
+import { signGrant } from '../../lib/auth/tokens';
 import { db } from '../../lib/db';
 import { redis, resetRedis } from '../../lib/redis';
 import { expectProblem } from '../support/assertions';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { available, newEvent } from '../support/tickets';
-import { deposit, key } from '../support/wallet';
+import { fundedFans, key } from '../support/wallet';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -36,19 +35,6 @@ const onSaleEvent = async (seats: number, sale: Sale, price = 1000) => {
   return id;
 };
 
-/** Funded fans made straight in the database (a waiting room needs many): each with `cents` deposited through the API. */
-const fans = async (count: number, cents = 10_000): Promise<Fan[]> =>
-  Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const [{ id }] = (await db()`
-        insert into users (email, password, name) values (${`rush.${randomUUID()}@example.test`}, '!', ${`Rush fan ${i}`}) returning id`) as unknown as [{ id: string }];
-      await db()`insert into wallets (user_id) values (${id})`;
-      const fan = { id, email: '', password: '', refresh: '', token: await signAccessToken(id) };
-      expect((await deposit(fan, cents)).status).toBe(201);
-      return fan;
-    }),
-  );
-
 const join = (fan: Fan, event: string) => invoke(joinHandler, { path: `/api/tickets/events/${event}/queue`, method: 'POST', token: fan.token, params: { id: event } });
 const poll = (fan: Fan, event: string) => invoke(pollHandler, { path: `/api/tickets/events/${event}/queue`, token: fan.token, params: { id: event } });
 const buy = (fan: Fan, event: string, options: { quantity?: number; pass?: string; key?: string } = {}) =>
@@ -64,7 +50,7 @@ describe('a match on sale at a time', () => {
   it('refuses a purchase before its on-sale time (422 not-on-sale), and shows when it opens', async () => {
     const opens = new Date(Date.now() + 3_600_000);
     const event = await onSaleEvent(10, { on_sale_at: opens, max_per_fan: 4 });
-    const [fan] = await fans(1);
+    const [fan] = await fundedFans(1);
     const early = await buy(fan!, event);
     expectProblem(early, 422, '/problems/not-on-sale');
     expect(early.body.on_sale_at).toBe(opens.toISOString());
@@ -74,7 +60,7 @@ describe('a match on sale at a time', () => {
 
   it('holds each fan to its limit of tickets, also under 20 concurrent purchases of one fan', async () => {
     const event = await onSaleEvent(100, { max_per_fan: 6 });
-    const [fan] = await fans(1, 50_000);
+    const [fan] = await fundedFans(1, 50_000);
     const answers = await Promise.all(Array.from({ length: 20 }, () => buy(fan!, event)));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(6);
     const refused = answers.filter((a) => a.status === 422);
@@ -87,7 +73,7 @@ describe('a match on sale at a time', () => {
 describe('seats in shards', () => {
   it('sells exactly a category’s seats to 500 concurrent buyers, none below zero', async () => {
     const event = await onSaleEvent(300, {});
-    const buyers = await fans(500, 5000);
+    const buyers = await fundedFans(500, 5000);
     const answers = await Promise.all(buyers.map((fan) => buy(fan, event)));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(300);
     expect(answers.filter((a) => a.status === 409 && a.body.type === '/problems/sold-out')).toHaveLength(200);
@@ -101,7 +87,7 @@ describe('seats in shards', () => {
 
   it('sells 1 to 4 seats at a time across shards, never more than it has, and is sold out only when all together hold too few', async () => {
     const event = await onSaleEvent(97, {});
-    const buyers = await fans(60, 10_000);
+    const buyers = await fundedFans(60, 10_000);
     const answers = await Promise.all(buyers.map((fan, i) => buy(fan, event, { quantity: (i % 4) + 1 })));
     const sold = answers.filter((a) => a.status === 201).reduce((n, a) => n + a.body.tickets.length, 0);
     const left = await available(event);
@@ -117,7 +103,7 @@ describe('seats in shards', () => {
 describe('a waiting room', () => {
   it('draws the places of fans who joined before the sale opened, and keeps later ones in their order of arrival', async () => {
     const event = await onSaleEvent(100, { on_sale_at: new Date(Date.now() + 2500), waiting_room: true, admit_per_minute: 1 });
-    const crowd = await fans(40);
+    const crowd = await fundedFans(40);
     const early = crowd.slice(0, 30);
     const late = crowd.slice(30);
     for (const fan of early) expect((await join(fan, event)).status).toBe(200);
@@ -142,7 +128,7 @@ describe('a waiting room', () => {
     // Opened a minute ago at one fan a minute: one fan is in.
     const event = await onSaleEvent(20, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
     const other = await onSaleEvent(20, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
-    const [first, second] = await fans(2);
+    const [first, second] = await fundedFans(2);
     expect((await join(first!, event)).body).toMatchObject({ status: 'admitted', position: 1, pass: expect.any(String) });
     // Next in line: no fan still waiting before them.
     expect((await join(second!, event)).body).toMatchObject({ status: 'waiting', position: 2, ahead: 0 });
@@ -163,7 +149,7 @@ describe('a waiting room', () => {
 
   it('gives the place of a pass not used in time to the next fan, and sends its holder to the back', async () => {
     const event = await onSaleEvent(20, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
-    const [late, next] = await fans(2);
+    const [late, next] = await fundedFans(2);
     expect((await join(late!, event)).body.status).toBe('admitted');
     expect((await join(next!, event)).body.status).toBe('waiting');
     // The pass's time runs out.
@@ -174,7 +160,7 @@ describe('a waiting room', () => {
 
   it('tells every fan still waiting that the match is sold out, at their next look', async () => {
     const event = await onSaleEvent(2, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
-    const [buyer, ...waiting] = await fans(4);
+    const [buyer, ...waiting] = await fundedFans(4);
     const { pass } = (await join(buyer!, event)).body;
     for (const fan of waiting) expect((await join(fan, event)).body.status).toBe('waiting');
     expect((await buy(buyer!, event, { pass, quantity: 2 })).status).toBe(201);
@@ -185,7 +171,7 @@ describe('a waiting room', () => {
 
   it('is not sold out while seats are left, even when a buyer asks for more than there are', async () => {
     const event = await onSaleEvent(3, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
-    const [buyer, waiting] = await fans(2);
+    const [buyer, waiting] = await fundedFans(2);
     const { pass } = (await join(buyer!, event)).body;
     expect((await join(waiting!, event)).body.status).toBe('waiting');
     const tooMany = await buy(buyer!, event, { pass, quantity: 4 });
@@ -198,7 +184,7 @@ describe('a waiting room', () => {
 
   it('answers 503 with Retry-After while Redis cannot be reached, never opening its doors', async () => {
     const event = await onSaleEvent(20, { on_sale_at: new Date(Date.now() - 61_000), waiting_room: true, admit_per_minute: 1 });
-    const [fan] = await fans(1);
+    const [fan] = await fundedFans(1);
     const { pass } = (await join(fan!, event)).body;
     vi.stubEnv('UPSTASH_REDIS_REST_URL', 'http://127.0.0.1:1');
     resetRedis();

@@ -5,8 +5,6 @@
  * connection and never refund a ticket twice. Nobody else's club is touched.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
 import { handler as cancellationGet } from '../../../functions/admin/tickets/cancellation-get';
@@ -23,6 +21,7 @@ import { BATCH_TICKETS, refundWhileTime, resumeCancellations } from '../../../li
 import { ticketCode } from '../../../lib/tickets/tickets';
 import { expectProblem } from '../../support/assertions';
 import { newFan, type Fan } from '../../support/fans';
+import { managementApi } from '../../support/management-api';
 import { startPgProxy } from '../../support/pg-proxy';
 import { invoke } from '../../support/http';
 import { clubWithAdmin, staffMember } from '../../support/staff';
@@ -346,20 +345,10 @@ describe('cancelling a match', () => {
     const admins = [admin, await staffMember(club, 'admin'), await staffMember(club, 'admin')];
     const event = await newMatch(club);
     const holders = [await buyer(event, 'loge', 3), await buyer(event, 'tribune', 1)];
-    // A stand-in for API Gateway's management API, to which each holder's open connection is pushed.
-    const pushed = new Map<string, unknown[]>();
-    const gateway = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const id = decodeURIComponent(req.url!.split('/').pop()!);
-        pushed.set(id, [...(pushed.get(id) ?? []), JSON.parse(Buffer.concat(chunks).toString('utf8'))]);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    // Each holder has a connection open, through a stand-in for API Gateway's management API.
+    const gateway = await managementApi();
     for (const { fan } of holders) {
-      await db()`insert into ws_connections (connection_id, user_id, endpoint) values (${`conn-${fan.id}`}, ${fan.id}, ${`http://127.0.0.1:${(gateway.address() as AddressInfo).port}`})`;
+      await db()`insert into ws_connections (connection_id, user_id, endpoint) values (${`alive-${fan.id}`}, ${fan.id}, ${gateway.endpoint})`;
     }
     const first = key();
     const answers = await Promise.all(admins.map((a, i) => cancel(a, event, i === 0 ? first : key())));
@@ -369,11 +358,11 @@ describe('cancelling a match', () => {
     expect(await db()`select 1 from event_cancellations where event_id = ${event}`).toHaveLength(1);
     const later = await cancel(admins[2]!, event);
     expect(later.body).toMatchObject({ id: answers[0]!.body.id, status: 'done', refunded: 4, amount_refunded: 3 * PRICES.loge + PRICES.tribune });
-    await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    await gateway.close();
     // Each holder told once, with their own notification.
     for (const { fan } of holders) {
       const [notification] = await db()<{ id: string }[]>`select id from notifications where user_id = ${fan.id} and kind = 'event-canceled'`;
-      expect(pushed.get(`conn-${fan.id}`)).toEqual([
+      expect(gateway.received.get(`alive-${fan.id}`)).toEqual([
         { type: 'notification', notification: { id: notification!.id, kind: 'event-canceled', payload: expect.objectContaining({ event_id: event }), created_at: expect.any(String) } },
       ]);
     }
