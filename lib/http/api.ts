@@ -49,7 +49,8 @@ type Handler<R extends Route> = (input: Input<R>) => Promise<Reply>;
  * its own transaction.
  */
 const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware) => {
-  const run = async (event: Event, { http: state }: HttpContext): Promise<Result> => {
+  const run = async (event: Event, context: HttpContext): Promise<Result> => {
+    const state = context.http;
     const input = {
       ...state.input!,
       user: state.user,
@@ -59,6 +60,7 @@ const stack = <R extends Route>(route: R, handler: Handler<R>, auth?: Middleware
         userAgent: header(event, 'user-agent'),
         header: (name: string) => header(event, name),
         rawBody: state.rawBody,
+        workLeftMs: () => context.getRemainingTimeInMillis() - GIVE_UP_BEFORE_TIMEOUT_MS,
       },
       claim: route.idempotent
         ? {

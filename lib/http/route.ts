@@ -73,6 +73,8 @@ export type Input<R extends Route> = {
     header(name: string): string | undefined;
     /** The body's bytes as sent (a webhook checks its signature over them). */
     rawBody: Buffer | undefined;
+    /** How long the handler may still work before the request is given up (the Lambda's time left, less the margin to answer). */
+    workLeftMs(): number;
   };
 };
 

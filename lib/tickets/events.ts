@@ -7,7 +7,7 @@ type EventRow = Omit<EventView, 'date'> & { date: Date | string };
 
 const toView = (row: EventRow): EventView => ({ ...row, date: new Date(row.date).toISOString() });
 
-/** Events with their seats left (the sum of their categories'), by date. */
+/** Events with their seats left (the sum of their categories'), by date; a list leaves out the cancelled ones, which sell nothing. */
 const loadEvents = (club: string | undefined, id?: string) => {
   const sql = db();
   return sql<EventRow[]>`
@@ -16,7 +16,7 @@ const loadEvents = (club: string | undefined, id?: string) => {
     from events e
     where true
       ${club ? sql`and e.club = ${club}` : sql``}
-      ${id ? sql`and e.id = ${id}` : sql``}
+      ${id ? sql`and e.id = ${id}` : sql`and e.canceled_at is null`}
     order by e.date, e.id`;
 };
 
@@ -44,9 +44,15 @@ export const getEvent = async (id: string): Promise<EventDetailView> => {
   const sql = db();
   const categories = await sql<EventDetailView['categories']>`
     select category, price, capacity, available from category_seats where event_id = ${id} order by price, category`;
-  const [sale] = await sql<{ on_sale_at: Date | null; waiting_room: boolean; max_per_fan: number }[]>`
-    select on_sale_at, waiting_room, max_per_fan from events where id = ${id}`;
-  return { ...toView(event), categories, ...sale!, on_sale_at: sale!.on_sale_at && sale!.on_sale_at.toISOString() };
+  const [sale] = await sql<{ on_sale_at: Date | null; waiting_room: boolean; max_per_fan: number; canceled_at: Date | null }[]>`
+    select on_sale_at, waiting_room, max_per_fan, canceled_at from events where id = ${id}`;
+  return {
+    ...toView(event),
+    categories,
+    ...sale!,
+    on_sale_at: sale!.on_sale_at && sale!.on_sale_at.toISOString(),
+    canceled_at: sale!.canceled_at && sale!.canceled_at.toISOString(),
+  };
 };
 
 /** The cached lists an event appears in. */

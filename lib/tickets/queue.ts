@@ -20,6 +20,8 @@ export type OnSale = {
   waiting_room: boolean;
   admit_per_minute: number | null;
   max_per_fan: number;
+  /** A cancelled match's waiting room is closed. */
+  canceled_at: string | null;
 };
 
 /** What this container read lately, and until when it holds: a crowd asks about one match thousands of times a second. */
@@ -33,8 +35,9 @@ export const onSale = (eventId: string): Promise<OnSale | false> => {
   if (known && known.until > now) return known.sale;
   const sale = cached(keys.onSale(eventId), async () => {
     const [row] = await db()<OnSale[]>`
-      select id, club, date, on_sale_at, waiting_room, admit_per_minute, max_per_fan from events where id = ${eventId}`;
-    return row ? { ...row, date: new Date(row.date).toISOString(), on_sale_at: row.on_sale_at && new Date(row.on_sale_at).toISOString() } : false;
+      select id, club, date, on_sale_at, waiting_room, admit_per_minute, max_per_fan, canceled_at from events where id = ${eventId}`;
+    const at = (time: string | null) => time && new Date(time).toISOString();
+    return row ? { ...row, date: at(row.date)!, on_sale_at: at(row.on_sale_at), canceled_at: at(row.canceled_at) } : false;
   });
   if (recent.size > 1000) recent.clear();
   recent.set(eventId, { sale, until: now + RECENT_MS });
@@ -162,7 +165,7 @@ const place = async (userId: string, eventId: string, join: boolean): Promise<{ 
     ...(status === 'sold_out' ? { resale: `/api/tickets/resale?event_id=${eventId}` } : {}),
   });
   const now = Date.now();
-  if (!sale.waiting_room || Date.parse(sale.date) <= now) return { view: closed('closed') };
+  if (!sale.waiting_room || sale.canceled_at || Date.parse(sale.date) <= now) return { view: closed('closed') };
   const opening = sale.on_sale_at ? Date.parse(sale.on_sale_at) : 0;
   const rate = sale.admit_per_minute ?? config.queueAdmitPerMinute();
   const keptUntil = Date.parse(sale.date) + 86_400_000;
@@ -193,7 +196,8 @@ export const passInvalid = () =>
 export const admission = async (userId: string, eventId: string, pass: string | undefined): Promise<boolean> => {
   if (pass === undefined) {
     const sale = await onSale(eventId);
-    if (sale && sale.waiting_room) {
+    // A cancelled match's purchase is refused as such, not sent to a closed waiting room.
+    if (sale && sale.waiting_room && !sale.canceled_at) {
       throw passRequired(eventId);
     }
     return false;

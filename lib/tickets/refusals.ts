@@ -18,6 +18,7 @@ export const ticketRefusals: Refusals = {
   ...paymentRefusals,
   'fan-not-found': walletRefusals['fan-not-found']!,
   'event-not-found': () => notFound('No event has this id, or it has no such seat category.'),
+  'event-canceled': () => refused('event-canceled', 'This match is cancelled: its tickets are no longer sold, and those bought are refunded.'),
   'event-past': () => refused('event-past', 'This match has already been played: its tickets are no longer sold.'),
   'ticket-not-found': ticketNotFound,
   'self-handover': () => refused('self-handover', 'This ticket is already yours.'),

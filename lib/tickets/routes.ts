@@ -1,6 +1,6 @@
 import { route } from '../http/route';
 import {
-  AdminEvent, AdminEventPage, AdminEventsQuery, CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventChangeBody, EventsQuery, HandOver, HandOverBody, Jwks, NewEventBody, Offer, OfferBody, OfferPage, OfferParams, OffersQuery, Purchase, PurchaseBody, QueueStatus, ResalePurchase, TicketCode, TicketDetail, TicketMetadata, TicketPage, TicketParams, TicketsQuery,
+  AdminEvent, AdminEventPage, AdminEventsQuery, Cancellation, CheckIn, CheckInBody, EventDetail, EventPage, EventParams, EventChangeBody, EventsQuery, HandOver, HandOverBody, Jwks, NewEventBody, Offer, OfferBody, OfferPage, OfferParams, OffersQuery, Purchase, PurchaseBody, QueueStatus, ResalePurchase, TicketCode, TicketDetail, TicketMetadata, TicketPage, TicketParams, TicketsQuery,
 } from './schemas';
 
 const tags = ['tickets'] as const;
@@ -69,7 +69,7 @@ export const purchase = /* @__PURE__ */ route({
     403: { description: "Behind a waiting room: no pass (`queue-pass-required`), or one not the fan's for this match, or expired (`queue-pass-invalid`)" },
     404: { description: 'No such event or category' },
     409: { description: 'Sold out (`event_sold_out`: the whole match)' },
-    422: { description: 'Insufficient funds, the match past or not on sale yet (`on_sale_at`), or more tickets than a fan may hold (`per-fan-limit`)' },
+    422: { description: 'Insufficient funds, the match past, cancelled (`event-canceled`) or not on sale yet (`on_sale_at`), or more tickets than a fan may hold (`per-fan-limit`)' },
     503: { description: 'Behind a waiting room, which cannot be reached: retry after Retry-After' },
   },
 });
@@ -152,7 +152,7 @@ export const handOver = /* @__PURE__ */ route({
   responses: {
     200: { description: 'The ticket, now held by the other fan', schema: HandOver },
     404: { description: 'No such ticket of yours, or no such fan' },
-    409: { description: 'Checked in, cancelled, or offered for resale (withdraw the offer first)' },
+    409: { description: 'Checked in, cancelled or of a cancelled match, or offered for resale (withdraw the offer first)' },
     422: { description: 'The ticket is already yours' },
   },
 });
@@ -169,7 +169,7 @@ export const offerForResale = /* @__PURE__ */ route({
   responses: {
     201: { description: 'The offer, listed', schema: Offer },
     404: { description: 'No such ticket of yours' },
-    409: { description: 'Already offered (the problem names the offer), checked in, or cancelled' },
+    409: { description: 'Already offered (the problem names the offer), checked in, cancelled, or of a cancelled match' },
     422: { description: 'Above face value, or the match is past' },
   },
 });
@@ -274,4 +274,28 @@ export const adminUpdateEvent = /* @__PURE__ */ route({
     404: notAdmin,
     409: { description: 'A capacity below the seats the category sold (`capacity-below-sold`, with `sold`)' },
   },
+});
+
+export const cancelEvent = /* @__PURE__ */ route({
+  operationId: 'adminCancelEvent',
+  method: 'POST',
+  path: '/api/admin/events/{id}/cancel',
+  summary:
+    "Cancel a match (admin of its club): it sells nothing more, its tickets change no hands and open no gate, and each ticket's holder is refunded its face value into their wallet by a job, worked on within this request's time and resumed every minute until done; cancelling again answers the same job",
+  tags: adminTags,
+  auth: 'required',
+  idempotent: true,
+  params: EventParams,
+  responses: { 202: { description: 'The refund job, with its progress', schema: Cancellation }, 404: notAdmin },
+});
+
+export const getCancellation = /* @__PURE__ */ route({
+  operationId: 'adminGetCancellation',
+  method: 'GET',
+  path: '/api/admin/events/{id}/cancellation',
+  summary: "A cancelled match's refund job: how many tickets are refunded so far, and for how much (admin of its club)",
+  tags: adminTags,
+  auth: 'required',
+  params: EventParams,
+  responses: { 200: { description: 'The refund job', schema: Cancellation }, 404: { description: 'No such match of your clubs, or it is not cancelled' } },
 });

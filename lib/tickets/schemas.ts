@@ -59,6 +59,8 @@ export const EventDetail = /* @__PURE__ */ schema(() =>
     waiting_room: z.boolean(),
     /** The tickets one fan may hold for it. */
     max_per_fan: z.number(),
+    /** When its club cancelled it (null: not cancelled): it sells nothing more, and its tickets are refunded. */
+    canceled_at: z.nullable(z.string()),
   }),
 );
 
@@ -138,6 +140,24 @@ export const CheckIn = /* @__PURE__ */ schema(() =>
     checked_in_at: z.optional(z.string()),
   }),
 );
+/** The refunds of a cancelled match, as far as they got. */
+export const Cancellation = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    event_id: z.string(),
+    /** `running` while tickets are left to refund; `done` once none is. */
+    status: z.enum(['running', 'done']),
+    /** The tickets to refund, counted as the match was cancelled (exact once done). */
+    tickets: z.number(),
+    refunded: z.number(),
+    /** Cents paid back into the holders' wallets so far. */
+    amount_refunded: z.number(),
+    currency: z.string(),
+    created_at: z.string(),
+    finished_at: z.nullable(z.string()),
+  }),
+);
+
 export const TicketMetadata = /* @__PURE__ */ schema(() =>
   z.object({
     name: z.string(),
@@ -150,6 +170,8 @@ export const TicketCode = /* @__PURE__ */ schema(() => z.object({ code: z.string
 export const Jwks = /* @__PURE__ */ schema(() =>
   z.object({ keys: z.array(z.object({ kid: z.string(), kty: z.string(), crv: z.string(), x: z.string(), alg: z.string(), use: z.string() })) }),
 );
+
+export type CancellationView = z.infer<typeof Cancellation>;
 
 // ---------------------------------------------------------------------------
 // The back office's matches (./admin-events.ts).

@@ -343,6 +343,9 @@ const baselines: Record<string, () => Baseline> = {
   adminListReports: () => ({ query: { status: 'open' } }),
   adminResolveReport: () => ({ params: { id: randomUUID() }, body: { action: 'remove' } }),
   adminRemovePost: () => ({ params: { id: randomUUID() } }),
+  // A match of nobody's, another each call: the same key on another match is another request.
+  adminCancelEvent: () => ({ params: { id: `match-${randomUUID()}` } }),
+  adminGetCancellation: () => ({ params: { id: 'asm-psg' } }),
 };
 
 /** The keys of a zod (mini) object schema, if it is one. */
