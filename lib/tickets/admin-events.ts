@@ -13,19 +13,26 @@ import type { AdminEventsFilter, AdminEventView, EventChangeInput, NewEventInput
 
 const eventNotFound = () => notFound('No match of a club of yours has this id.');
 
-type AdminEventRow = Omit<AdminEventView, 'date' | 'on_sale_at' | 'created_at'> & { date: Date; on_sale_at: Date | null; created_at: Date; date_key: string };
+type AdminEventRow = Omit<AdminEventView, 'date' | 'on_sale_at' | 'created_at' | 'canceled_at'> & {
+  date: Date;
+  on_sale_at: Date | null;
+  created_at: Date;
+  canceled_at: Date | null;
+  date_key: string;
+};
 
 const toView = ({ date_key: _key, ...row }: AdminEventRow): AdminEventView => ({
   ...row,
   date: row.date.toISOString(),
   on_sale_at: row.on_sale_at && row.on_sale_at.toISOString(),
   created_at: row.created_at.toISOString(),
+  canceled_at: row.canceled_at && row.canceled_at.toISOString(),
 });
 
 /** Matches with every sale setting and, per category, the seats sold (its capacity less the seats its shards still hold). */
 const selectAdminEvents = (sql: Sql | Tx, where: PendingQuery<Row[]>, rest = sql``) => sql<AdminEventRow[]>`
   select e.id, e.club, e.title, e.date, e.date::text as date_key, e.venue, e.country, e.competition, e.hot, e.vip, e.price_from, e.currency,
-         e.on_sale_at, e.waiting_room, e.admit_per_minute, e.max_per_fan, e.created_at,
+         e.on_sale_at, e.waiting_room, e.admit_per_minute, e.max_per_fan, e.created_at, e.canceled_at,
          coalesce(sum(c.capacity), 0)::int as capacity, coalesce(sum(c.capacity - c.available), 0)::int as sold,
          coalesce(sum(c.available), 0)::int as seats_available,
          coalesce(json_agg(json_build_object('category', c.category, 'price', c.price, 'capacity', c.capacity,
@@ -145,6 +152,8 @@ export const updateEvent = async (staff: Staff, id: string, input: EventChangeIn
     missing: eventNotFound,
     change: async (sql, target) => {
       const before = (await adminEvent(sql, id))!;
+      // Its holders have their money back and its codes no longer open the gate: nothing is left to change.
+      if (before.canceled_at) throw conflict('event-canceled', `This match was cancelled on ${before.canceled_at}: it can no longer be changed.`);
       const { categories, ...settings } = input;
       const date = settings.date ?? before.date;
       const onSaleAt = settings.on_sale_at === undefined ? before.on_sale_at : settings.on_sale_at;

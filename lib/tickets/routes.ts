@@ -272,7 +272,7 @@ export const adminUpdateEvent = /* @__PURE__ */ route({
   responses: {
     200: { description: 'The match as changed', schema: AdminEvent },
     404: notAdmin,
-    409: { description: 'A capacity below the seats the category sold (`capacity-below-sold`, with `sold`)' },
+    409: { description: 'A capacity below the seats the category sold (`capacity-below-sold`, with `sold`), or a cancelled match (`event-canceled`)' },
   },
 });
 

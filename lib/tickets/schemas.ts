@@ -269,6 +269,8 @@ export const AdminEvent = /* @__PURE__ */ schema(() =>
     seats_available: z.number(),
     categories: z.array(AdminCategory),
     created_at: z.string(),
+    /** When it was cancelled (POST …/cancel); null while it stands. */
+    canceled_at: z.nullable(z.string()),
   }),
 );
 export const AdminEventPage = /* @__PURE__ */ schema(() => z.object({ items: z.array(AdminEvent), next_cursor: z.nullable(z.string()) }));

@@ -9,6 +9,8 @@ import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
 import { handler as cancellationGet } from '../../../functions/admin/tickets/cancellation-get';
 import { handler as eventCancel } from '../../../functions/admin/tickets/event-cancel';
+import { handler as adminEventGet } from '../../../functions/admin/tickets/event-get';
+import { handler as adminEventUpdate } from '../../../functions/admin/tickets/event-update';
 import { handler as eventGet } from '../../../functions/tickets/event-get';
 import { handler as eventsList } from '../../../functions/tickets/events-list';
 import { handler as queueJoin } from '../../../functions/tickets/queue-join';
@@ -160,6 +162,15 @@ describe('cancelling a match', () => {
     expect((await progress(admin, event)).body).toEqual(done.body);
     const [entry] = await db()`select action, object_type, object_id, actor_id, actor_role, after from audit_entries where club_id = ${club}`;
     expect(entry).toMatchObject({ action: 'event.cancel', object_type: 'event', object_id: event, actor_id: admin.id, actor_role: 'admin' });
+
+    // The back office shows it cancelled, and changes it no more.
+    const shown = await invoke(adminEventGet, { path: `/api/admin/events/${event}`, params: { id: event }, token: admin.token });
+    expect(shown.body.canceled_at).toEqual(expect.any(String));
+    const moved = await invoke(adminEventUpdate, {
+      method: 'PATCH', path: `/api/admin/events/${event}`, params: { id: event }, token: admin.token,
+      body: { date: new Date(Date.now() + 40 * 86_400_000).toISOString() },
+    });
+    expectProblem(moved, 409, '/problems/event-canceled');
   });
 
   it(
