@@ -80,10 +80,11 @@ export const listProducts = async (userId: string, filter: AdminProductsFilter) 
 };
 
 /** Adds a product to a club's shop; the fans' lists show it at once. */
-export const createProduct = (staff: Staff, input: ProductCreateInput): Promise<Reply> =>
+export const createProduct = (staff: Staff, claim: Claim, input: ProductCreateInput): Promise<Reply> =>
   act(staff, {
     role: 'admin',
     action: 'product.create',
+    claim,
     find: async (sql) => {
       const [club] = await sql<{ id: string }[]>`select id from clubs where id = ${input.club}`;
       return club && { club: club.id, id: club.id };

@@ -147,9 +147,10 @@ export const adminCreateProduct = /* @__PURE__ */ route({
   operationId: 'adminCreateProduct',
   method: 'POST',
   path: '/api/admin/products',
-  summary: 'Add a product to the club shop; its discount follows from its prices',
+  summary: 'Add a product to the club shop, with its first stock; its discount follows from its prices',
   tags: adminTags,
   auth: 'required',
+  idempotent: true,
   body: ProductCreateBody,
   responses: {
     201: { description: 'The product', schema: AdminProduct },

@@ -3,4 +3,4 @@ import { createProduct } from '../../../lib/shop/admin';
 import { adminCreateProduct } from '../../../lib/shop/routes';
 import { staffOf } from '../../../lib/staff/act';
 
-export const handler = api(adminCreateProduct, (input) => createProduct(staffOf(input), input.body));
+export const handler = api(adminCreateProduct, (input) => createProduct(staffOf(input), input.claim, input.body));

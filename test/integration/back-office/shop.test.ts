@@ -32,7 +32,8 @@ import { balanceOf, deposit, key } from '../../support/wallet';
 
 type Product = { id: string; club: string; category: string; price: number; old_price: number | null; discount: number; stock: number; active: boolean };
 
-const create = (by: Fan, body: Record<string, unknown>) => invoke(createHandler, { method: 'POST', path: '/api/admin/products', token: by.token, body });
+const create = (by: Fan, body: Record<string, unknown>, idempotencyKey = key()) =>
+  invoke(createHandler, { method: 'POST', path: '/api/admin/products', token: by.token, body, headers: { 'idempotency-key': idempotencyKey } });
 const patch = (by: Fan, id: string, body: Record<string, unknown>) =>
   invoke(updateHandler, { method: 'PATCH', path: `/api/admin/products/${id}`, params: { id }, token: by.token, body });
 const restock = (by: Fan, id: string, change: number, reason = 'delivery', idempotencyKey = key()) =>
@@ -82,10 +83,15 @@ describe('products', () => {
     const { club, admin } = await clubWithAdmin();
     // The fans' lists are read, and cached, before each change.
     expect((await fansList(club, 'scarves')).body.items).toEqual([]);
-    const made = await create(admin, {
+    const scarf = {
       club, name: 'Écharpe Ultras', category: 'scarves', price: 2000, old_price: 2500, player: 'Ben Seghir', nft: false, image: 'https://cdn.example.test/scarf.png', stock: 30,
-    });
+    };
+    const createKey = key();
+    const made = await create(admin, scarf, createKey);
     expect(made.status).toBe(201);
+    // A retry of the same request makes no second product (its id is derived anew each time).
+    const retried = await create(admin, scarf, createKey);
+    expect([retried.status, retried.headers['idempotent-replayed'], retried.raw]).toEqual([201, 'true', made.raw]);
     expect(made.body).toMatchObject({ club, name: 'Écharpe Ultras', price: 2000, old_price: 2500, discount: 20, stock: 30, active: true, player: 'Ben Seghir', display: '20.00' });
     const id = made.body.id as string;
     expect(id).toMatch(new RegExp(`^${club.toLowerCase().replace(/_/g, '-')}-echarpe-ultras-[0-9a-f]{6}$`));
