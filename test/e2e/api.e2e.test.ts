@@ -221,6 +221,70 @@ describe('the API over serverless offline', () => {
     expect((await gate(bobsCode)).body).toMatchObject({ result: 'refused', reason: 'already_checked_in' });
   });
 
+  it("runs a club's back office from the demo data: a match sold through its waiting room, postponed and cancelled with its buyer refunded, an order shipped, a report cleared", async () => {
+    dumpOnFailure();
+    const login = await call('POST', '/api/auth/login', { body: { email: 'admin.ol@paiecashfan.test', password: 'admin demo pass' } });
+    expect(login.status).toBe(200);
+    const admin = login.body.access_token as string;
+    const registered = await call('POST', '/api/auth/register', {
+      body: { email: `e2e.${randomBytes(5).toString('hex')}@example.test`, password, name: 'E2E Gone', club_id: 'OL' },
+    });
+    const buyer = { id: registered.body.user.id as string, token: registered.body.access_token as string };
+    expect((await call('POST', '/api/wallet/deposit', { token: buyer.token, key: randomUUID(), body: { amount: 20_000, method: 'card' } })).status).toBe(201);
+
+    const kickOff = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const created = await call('POST', '/api/admin/events', {
+      token: admin, key: randomUUID(),
+      body: {
+        club: 'OL', title: `OL vs E2E ${randomBytes(3).toString('hex')}`, date: kickOff, venue: 'Groupama Stadium', country: 'FR', competition: 'Ligue 1',
+        hot: true, vip: false, on_sale_at: null, waiting_room: true, max_per_fan: 4, categories: [{ category: 'virage_nord', price: 3000, capacity: 100 }],
+      },
+    });
+    expect(created.status).toBe(201);
+    const match = created.body.id as string;
+    expect((await call('GET', '/api/tickets/events?club=OL&limit=100')).body.items.map((e: { id: string }) => e.id)).toContain(match);
+    const joined = await call('POST', `/api/tickets/events/${match}/queue`, { token: buyer.token });
+    expect(joined.body.status).toBe('admitted');
+    const bought = await call('POST', '/api/tickets/purchase', {
+      token: buyer.token, key: randomUUID(), body: { event_id: match, category: 'virage_nord', quantity: 2, pass: joined.body.pass },
+    });
+    expect(bought.status).toBe(201);
+    const later = new Date(Date.now() + 37 * 86_400_000).toISOString();
+    expect((await call('PATCH', `/api/admin/events/${match}`, { token: admin, body: { date: later } })).body).toMatchObject({ date: later, sold: 2 });
+    const canceled = await call('POST', `/api/admin/events/${match}/cancel`, { token: admin, key: randomUUID() });
+    expect(canceled.status).toBe(202);
+    expect(canceled.body).toMatchObject({ status: 'done', tickets: 2, refunded: 2, amount_refunded: 6000 });
+    const told = (await call('GET', '/api/notifications', { token: buyer.token })).body.items.map((n: { kind: string }) => n.kind);
+    expect(told).toEqual(expect.arrayContaining(['event-rescheduled', 'event-canceled']));
+
+    const product = await call('POST', '/api/admin/products', {
+      token: admin, key: randomUUID(), body: { club: 'OL', name: 'Écharpe E2E', category: 'accessories', price: 2000, nft: false, stock: 5 },
+    });
+    expect(product.status).toBe(201);
+    await call('POST', '/api/shop/cart', { token: buyer.token, body: { product_id: product.body.id } });
+    const order = await call('POST', '/api/shop/checkout', { token: buyer.token, key: randomUUID() });
+    expect(order.status).toBe(201);
+    expect((await call('POST', `/api/admin/orders/${order.body.id}/ship`, { token: admin })).body.status).toBe('shipped');
+    expect((await call('POST', `/api/admin/orders/${order.body.id}/ship`, { token: admin })).status).toBe(409);
+    expect((await call('GET', '/api/wallet/balance', { token: buyer.token })).body.balance).toBe(20_000 - 2000);
+
+    const post = await call('POST', '/api/social/posts', { token: buyer.token, body: { text: 'Spam spam spam' } });
+    const reporter = await fan('E2E Reporter');
+    await call('PATCH', '/api/users/me', { token: reporter.token, body: { club_id: 'OL' } });
+    expect((await call('POST', `/api/social/posts/${post.body.id}/report`, { token: reporter.token, body: { reason: 'spam' } })).status).toBe(201);
+    const queue = await call('GET', '/api/admin/reports', { token: admin });
+    const report = queue.body.items.find((r: { item: { id: string } }) => r.item.id === post.body.id);
+    expect((await call('POST', `/api/admin/reports/${report.id}/resolve`, { token: admin, body: { action: 'remove' } })).body.removed).toBe(true);
+    const feed = await call('GET', '/api/social/feed', { token: reporter.token });
+    expect(feed.body.items.map((i: { id: string }) => i.id)).not.toContain(post.body.id);
+
+    const trail = await call('GET', '/api/admin/audit?club=OL&limit=6', { token: admin });
+    expect(trail.body.items.map((e: { action: string }) => e.action)).toEqual(['report.remove', 'order.ship', 'product.create', 'event.cancel', 'event.update', 'event.create']);
+    // Another club's admin sees none of it.
+    const other = await call('POST', '/api/auth/login', { body: { email: 'admin.psg@paiecashfan.test', password: 'admin demo pass' } });
+    expect((await call('GET', `/api/admin/events/${match}`, { token: other.body.access_token })).status).toBe(404);
+  });
+
   // call() has checked each response carries one; here, that no two share it.
   it('gives every response its own X-Request-Id', async () => {
     await call('GET', '/api/health');
