@@ -9,6 +9,7 @@ import { hostname, userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { closeDb, tx } from '../lib/db';
 import { ProblemError } from '../lib/http/problem';
+import { clubTarget } from '../lib/staff/access';
 import { record } from '../lib/staff/audit';
 import { grantRole } from '../lib/staff/roles';
 import { GrantBody } from '../lib/staff/schemas';
@@ -17,8 +18,7 @@ import { localDatabase } from './local-services';
 export const grantFromCommandLine = async (email: string, club: string, role: string): Promise<string> => {
   const input = GrantBody.parse({ user: email, role });
   return tx(async (sql) => {
-    const [found] = await sql`select id from clubs where id = ${club} for update`;
-    if (!found) throw new Error(`No club ${club}; the clubs are: ${(await sql<{ id: string }[]>`select id from clubs order by id`).map((c) => c.id).join(', ')}`);
+    if (!(await clubTarget(sql, club, true))) throw new Error(`No club ${club}; the clubs are: ${(await sql<{ id: string }[]>`select id from clubs order by id`).map((c) => c.id).join(', ')}`);
     const granted = await grantRole(sql, club, input, null);
     await record(sql, {
       club,

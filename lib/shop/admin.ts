@@ -6,7 +6,7 @@ import type { Claim, Reply } from '../http/route';
 import { display, euros } from '../money';
 import { pushNotification } from '../notifications/notifications';
 import { decodeCursor, newestFirst, page } from '../pagination';
-import { clubsOf } from '../staff/access';
+import { clubsOf, clubTarget, noClubOfYours } from '../staff/access';
 import { act, type Staff, type Target } from '../staff/act';
 import { record } from '../staff/audit';
 import { shardOf } from '../wallet/ledger';
@@ -25,7 +25,6 @@ const productView = (row: ProductRow): AdminProductView => ({ ...row, display: d
 const productColumns = (sql: Sql | Tx) =>
   sql`id, name, club, category, price, old_price, discount, stock, nft, currency, player, image, active`;
 
-const clubNotFound = (club: string) => () => notFound(`No back office of yours for ${club}.`);
 const productNotFound = () => notFound('No such product of a club of yours.');
 const orderNotFound = () => notFound('No such order holding products of a club of yours.');
 
@@ -85,11 +84,8 @@ export const createProduct = (staff: Staff, claim: Claim, input: ProductCreateIn
     role: 'admin',
     action: 'product.create',
     claim,
-    find: async (sql) => {
-      const [club] = await sql<{ id: string }[]>`select id from clubs where id = ${input.club}`;
-      return club && { club: club.id, id: club.id };
-    },
-    missing: clubNotFound(input.club),
+    find: (sql) => clubTarget(sql, input.club),
+    missing: noClubOfYours(input.club),
     change: async (sql) => {
       const fields = {
         id: input.id ?? newProductId(input.club, input.name),

@@ -21,6 +21,18 @@ export const clubsOf = async (sql: Sql, userId: string, role: Role, club?: strin
     select distinct club_id from club_roles
     where user_id = ${userId} and role in (${role}, 'admin') ${club ? sql`and club_id = ${club}` : sql``}
     order by club_id`;
-  if (rows.length === 0) throw notFound(club ? `No back office of yours for ${club}.` : 'You hold no role in a club that this list belongs to.');
+  if (rows.length === 0) throw club ? noClubOfYours(club)() : notFound('You hold no role in a club that this list belongs to.');
   return rows.map((r) => r.club_id);
+};
+
+/** Answered for a club the staff member holds no role in, as for one that does not exist. */
+export const noClubOfYours = (club: string) => () => notFound(`No back office of yours for ${club}.`);
+
+/**
+ * A club as the object of a change made in its name (a role, a new match or
+ * product); `lock` holds it against a concurrent change of its roles.
+ */
+export const clubTarget = async (sql: Sql | Tx, club: string, lock = false): Promise<{ club: string; id: string } | undefined> => {
+  const [found] = await sql<{ id: string }[]>`select id from clubs where id = ${club} ${lock ? sql`for update` : sql``}`;
+  return found && { club: found.id, id: found.id };
 };

@@ -1,11 +1,10 @@
 import { db, type Sql, type Tx } from '../db';
 import { conflict, notFound } from '../http/problem';
 import type { Reply } from '../http/route';
-import { clubsOf } from './access';
+import { clubsOf, clubTarget, noClubOfYours } from './access';
 import { act, type Change, type Staff } from './act';
 import type { GrantInput, Role, StaffRoleView } from './schemas';
 
-const clubNotFound = (club: string) => () => notFound(`No back office of yours for ${club}.`);
 const fanNotFound = () => notFound('No fan has this email or id.');
 
 type RoleRow = { club_id: string; user_id: string; email: string; name: string; role: Role; granted_at: Date; granted_by: string | null };
@@ -31,12 +30,6 @@ export const listRoles = async (userId: string, club: string) => {
   return { items: rows.map(toView) };
 };
 
-/** The club, locked against a concurrent change of its roles (the last admin's revocation). */
-const lockClub = async (sql: Tx, club: string) => {
-  const [found] = await sql<{ id: string }[]>`select id from clubs where id = ${club} for update`;
-  return found && { club: found.id, id: found.id };
-};
-
 /**
  * Gives a fan (by email or id) a role in a club: 201, or 200 when they
  * already hold it. The change as the audit trail keeps it; shared by the
@@ -58,8 +51,9 @@ export const grant = (staff: Staff, club: string, input: GrantInput): Promise<Re
   act(staff, {
     role: 'admin',
     action: 'role.grant',
-    find: (sql) => lockClub(sql, club),
-    missing: clubNotFound(club),
+    // Locked, so that two admins revoking each other at once cannot leave the club without one.
+    find: (sql) => clubTarget(sql, club, true),
+    missing: noClubOfYours(club),
     change: (sql) => grantRole(sql, club, input, staff.userId),
   });
 
@@ -68,8 +62,9 @@ export const revoke = async (staff: Staff, club: string, user: string, role: Rol
   await act(staff, {
     role: 'admin',
     action: 'role.revoke',
-    find: (sql) => lockClub(sql, club),
-    missing: clubNotFound(club),
+    // Locked, so that two admins revoking each other at once cannot leave the club without one.
+    find: (sql) => clubTarget(sql, club, true),
+    missing: noClubOfYours(club),
     change: async (sql) => {
       const [row] = await sql<RoleRow[]>`select * from (${roleRows(sql, club)}) r where user_id = ${user} and role = ${role}`;
       if (!row) throw notFound('This fan does not hold this role in this club.');

@@ -5,7 +5,7 @@ import { badRequest, conflict, notFound } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { pushNotifications, type NotificationRow } from '../notifications/notifications';
 import { cursorTime, decodeCursor, page } from '../pagination';
-import { clubsOf, roleIn } from '../staff/access';
+import { clubsOf, clubTarget, noClubOfYours, roleIn } from '../staff/access';
 import { act, type Staff } from '../staff/act';
 import { eventLists } from './events';
 import { forgetSale } from './queue';
@@ -100,11 +100,8 @@ export const createEvent = (staff: Staff, claim: Claim, input: NewEventInput): P
     role: 'admin',
     action: 'event.create',
     claim,
-    find: async (sql) => {
-      const [club] = await sql<{ id: string }[]>`select id from clubs where id = ${input.club}`;
-      return club && { club: club.id, id: input.id ?? '' };
-    },
-    missing: () => notFound(`No back office of yours for ${input.club}.`),
+    find: (sql) => clubTarget(sql, input.club),
+    missing: noClubOfYours(input.club),
     change: async (sql, target) => {
       const { categories, id: chosen, club: _club, ...settings } = input;
       const base = chosen ?? slugOf(input.title, input.date);
