@@ -63,6 +63,10 @@ export const config = {
    * default of local runs and tests, which receives the money at once and
    * which no deployed stage may run.
    */
+  /** Who sends email: `outbox` (default; kept in the outbox table, refused on a deployed stage) or `ses`. */
+  mailProvider: () => env('MAIL_PROVIDER') ?? 'outbox',
+  /** The app's address, which the links in emails open. */
+  appUrl: () => env('APP_URL') ?? 'http://localhost:3000',
   paymentProvider: () => env('PAYMENT_PROVIDER') ?? 'simulated',
   stripeSecretKey: () => env('STRIPE_SECRET_KEY'),
   /** The signing secret of the webhook endpoint (`whsec_…`), which Stripe's events are checked with. */

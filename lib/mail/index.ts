@@ -1,0 +1,24 @@
+import { config } from '../config';
+import { outboxProvider } from './outbox';
+import type { Mail, MailProvider } from './types';
+
+/**
+ * The provider MAIL_PROVIDER names. A deployed stage never keeps its mail in
+ * the outbox, where no fan would ever read it.
+ */
+export const mailProvider = (): MailProvider => {
+  const name = config.mailProvider();
+  if (name !== 'outbox') throw new Error(`MAIL_PROVIDER=${name} is no mail provider: set outbox.`);
+  if (config.deployed()) throw new Error(`MAIL_PROVIDER=outbox keeps mail nobody reads: stage ${config.stage()} must set ses.`);
+  return outboxProvider;
+};
+
+/** Sends one message through the configured provider. */
+export const sendMail = (mail: Mail): Promise<void> => mailProvider().send(mail);
+
+/** A link into the app (APP_URL), such as the one a verification email carries. */
+export const appLink = (path: string, query: Record<string, string> = {}): string => {
+  const url = new URL(path, config.appUrl());
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  return url.toString();
+};
