@@ -93,12 +93,13 @@ export const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
 /**
  * Runs `fn` in one transaction, retried as `retrying` says; `afterCommit`
  * callbacks run only once the commit has succeeded, so a cache is never
- * cleared for a write that did not happen.
+ * cleared for a write that did not happen. `mode` is what BEGIN takes
+ * beside it (an isolation level, `read only`).
  */
-export const tx = <T>(fn: (sql: Tx) => Promise<T>): Promise<T> =>
+export const tx = <T>(fn: (sql: Tx) => Promise<T>, mode = ''): Promise<T> =>
   retrying(async () => {
     const pending: Array<() => Promise<unknown> | unknown> = [];
-    const result = (await db().begin(async (sql) => {
+    const result = (await db().begin(mode, async (sql) => {
       const t = sql as Tx;
       t.afterCommit = (cb) => void pending.push(cb);
       if (config.dbBehindPooler()) await setLocalTimeouts(t);

@@ -39,6 +39,8 @@ export const LIMITS = {
   'register-ip': { tokens: 20, window: '15 m' },
   'login-ip': { tokens: 100, window: '15 m' },
   'money-request-user': { tokens: 30, window: '1 h' },
+  // A whole account's data in one answer: the heaviest read there is, and a fan needs it rarely.
+  'data-export-user': { tokens: 5, window: '1 h' },
 } as const satisfies Record<LimitClass, Limit> & Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;
@@ -124,6 +126,8 @@ export const consume = async (name: LimitName, subject: string): Promise<void> =
  */
 export const ATTEMPTS = {
   'login-email': { tokens: 5, seconds: 15 * 60 },
+  // A stolen access token must not become a way to guess the password behind it (closing the account asks for it).
+  'account-password': { tokens: 5, seconds: 15 * 60 },
 } as const;
 
 const attemptsKey = (name: keyof typeof ATTEMPTS, subject: string) => `${RATE_PREFIX}:${identifier(name, subject)}`;

@@ -1,3 +1,4 @@
+import * as accounts from './accounts/routes';
 import * as auth from './auth/routes';
 import * as esim from './esim/routes';
 import * as feed from './feed/routes';
@@ -15,4 +16,4 @@ import * as tickets from './tickets/routes';
 import * as wallet from './wallet/routes';
 
 /** Every endpoint the API serves; serverless.yml must route exactly these. */
-export const routes: readonly Route[] = [healthRoute, ...Object.values(openapi), ...Object.values(auth), ...Object.values(wallet), ...Object.values(payments), ...Object.values(shop), ...Object.values(esim), ...Object.values(tickets), ...Object.values(notifications), ...Object.values(social), ...Object.values(feed), ...Object.values(recommendations), ...Object.values(insights), ...Object.values(staff)];
+export const routes: readonly Route[] = [healthRoute, ...Object.values(openapi), ...Object.values(auth), ...Object.values(accounts), ...Object.values(wallet), ...Object.values(payments), ...Object.values(shop), ...Object.values(esim), ...Object.values(tickets), ...Object.values(notifications), ...Object.values(social), ...Object.values(feed), ...Object.values(recommendations), ...Object.values(insights), ...Object.values(staff)];

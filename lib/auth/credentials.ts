@@ -34,7 +34,7 @@ export const login = async (input: LoginInput, ip: string): Promise<SessionView>
   // The slow hash is checked outside any transaction: no connection waits on it.
   const sql = db();
   const [user] = await sql<(UserRow & { password: string })[]>`
-    select ${sql(USER_COLUMNS)}, password from users where email = ${input.email}`;
+    select ${sql(USER_COLUMNS)}, password from users where email = ${input.email} and deleted_at is null`;
   if (!(await checkPassword(input.password, user?.password))) throw unauthorized('The email or password is incorrect.', 'invalid-credentials');
   await clearAttempts('login-email', input.email);
   return tx((sql) => issue(sql, user!));

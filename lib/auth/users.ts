@@ -16,7 +16,7 @@ export type UserRow = {
 export const USER_COLUMNS = ['id', 'email', 'name', 'club_id', 'created_at', 'updated_at'];
 
 export const findUser = async (sql: Sql | Tx, id: string): Promise<UserRow | undefined> =>
-  (await sql<UserRow[]>`select ${sql(USER_COLUMNS)} from users where id = ${id}`)[0];
+  (await sql<UserRow[]>`select ${sql(USER_COLUMNS)} from users where id = ${id} and deleted_at is null`)[0];
 
 export const toUser = (row: UserRow): UserView => ({
   id: row.id,
@@ -55,7 +55,7 @@ export const updateMe = async (userId: string, input: UpdateMeInput): Promise<Us
           name = coalesce(${input.name ?? null}, name),
           club_id = ${input.club_id === undefined ? sql`club_id` : input.club_id},
           updated_at = now()
-        where id = ${userId}
+        where id = ${userId} and deleted_at is null
         returning ${sql(USER_COLUMNS)}`;
       if (!row) throw accountGone();
       // A new club is a new feed.

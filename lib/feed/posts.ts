@@ -12,7 +12,7 @@ const postNotFound = () => notFound("No post in your club's feed has this id.");
 export const createPost = async (userId: string, input: PostInput): Promise<PostView> => {
   const sql = db();
   const [row] = await sql<(Omit<PostJson, 'created_at'> & { created_at: Date | null })[]>`
-    with a as (select id, name, club_id from users where id = ${userId}),
+    with a as (select id, name, club_id from users where id = ${userId} and deleted_at is null),
     p as (
       insert into posts (user_id, club_id, text) select id, club_id, ${input.text} from a where club_id is not null
       returning id, club_id, text, created_at

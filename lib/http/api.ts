@@ -34,7 +34,7 @@ export const envelope = (ownPolicy = false, operationId?: string) =>
   })
     .use(requestContext(operationId))
     .use(metrics())
-    .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset', maxAge: 600 }))
+    .use(httpCors({ origins: config.corsOrigins(), exposeHeaders: 'X-Request-Id, Retry-After, Idempotent-Replayed, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Content-Disposition', maxAge: 600 }))
     // A page's own Content-Security-Policy replaces this one rather than merging with it: this one sandboxes a page and forbids every script.
     .use(httpSecurityHeaders(ownPolicy ? { contentSecurityPolicy: false } : {}))
     .use(problems());

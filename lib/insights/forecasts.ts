@@ -83,7 +83,7 @@ export type Forecasts = { clubId: string | null; now: Date; matches: MatchForeca
  */
 export const forecastsFor = async (userId: string): Promise<Forecasts> => {
   const rows = await db()<SeatsRow[]>`
-    with fan as (select club_id from users where id = ${userId}),
+    with fan as (select club_id from users where id = ${userId} and deleted_at is null),
     matches as (
       select e.*, least(greatest(on_sale.at, now() - make_interval(days => ${WINDOW_DAYS})), now() - make_interval(hours => ${WINDOW_MIN_HOURS})) as since
       from events e join fan on e.club = fan.club_id

@@ -1,9 +1,10 @@
-import { cached, keys } from '../cache';
+import { cached } from '../cache';
 import { db } from '../db';
 import { accountGone } from '../http/problem';
 import { display, euros } from '../money';
 import { iso } from '../wallet/movement';
 import { forecastsFor, plural, round } from './forecasts';
+import { insightsKey } from './keys';
 import type { FavoritePlayerView, FavoriteTeamView, InsightsView, ShoppingStyleView } from './schemas';
 
 /** Choosing a club says as much as holding this many tickets for its matches. */
@@ -36,7 +37,7 @@ type Figures = {
  */
 const figuresOf = async (userId: string): Promise<Figures> => {
   const [row] = await db()<Figures[]>`
-    with fan as (select club_id from users where id = ${userId}),
+    with fan as (select club_id from users where id = ${userId} and deleted_at is null),
     placed as (select total, items, created_at from orders where user_id = ${userId} and status in ('paid', 'shipped', 'delivered')),
     lines as (
       select l.quantity, l.unit_price * l.quantity as cents, p.category, p.player, l.unit_price < p.old_price as on_discount
@@ -156,4 +157,4 @@ const loadInsights = async (userId: string): Promise<InsightsView> => {
  * forecasts of their club's matches, cached 30 minutes: a purchase shows in
  * them within that time.
  */
-export const insights = (userId: string): Promise<InsightsView> => cached(keys.ai(`insights:${userId}`, 30 * 60), () => loadInsights(userId));
+export const insights = (userId: string): Promise<InsightsView> => cached(insightsKey(userId), () => loadInsights(userId));

@@ -1,5 +1,5 @@
 import { readAccessToken } from '../auth/tokens';
-import { db, pgCode } from '../db';
+import { db } from '../db';
 import { accountGone, unauthorized } from '../http/problem';
 
 /** An open WebSocket connection (API Gateway's id) and where postToConnection reaches it. */
@@ -14,15 +14,11 @@ export type Connection = { id: string; endpoint: string };
 export const openConnection = async (connection: Connection, token: string | undefined): Promise<void> => {
   if (!token) throw unauthorized();
   const { user, expiresAt } = await readAccessToken(token);
-  try {
-    await db()`
-      insert into ws_connections (connection_id, user_id, endpoint, expires_at)
-      values (${connection.id}, ${user.id}, ${connection.endpoint}, ${expiresAt})`;
-  } catch (error) {
-    // A token still valid for an account deleted since.
-    if (pgCode(error) === '23503') throw accountGone();
-    throw error;
-  }
+  const opened = await db()`
+    insert into ws_connections (connection_id, user_id, endpoint, expires_at)
+    select ${connection.id}, id, ${connection.endpoint}, ${expiresAt} from users where id = ${user.id} and deleted_at is null`;
+  // A token still valid for an account closed since.
+  if (opened.count === 0) throw accountGone();
 };
 
 /**

@@ -2,7 +2,7 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import type { PendingQuery, Row } from 'postgres';
 import { db, type Sql } from '../db';
 import { logger } from '../log';
-import { closeConnection } from './connections';
+import { closeConnection, type Connection } from './connections';
 
 /** A frame pushed to fans' open connections: `message`, `read`, `notification`, … */
 export type RealtimeEvent = { type: string; [key: string]: unknown };
@@ -68,16 +68,29 @@ const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, fram
     const sql = db();
     const targets = await sql<(Target & { user_id: string })[]>`
       select connection_id, endpoint, user_id, expires_at > now() as live from ws_connections where ${which(sql)}`;
-    const outcomes = await Promise.allSettled(targets.map((target) => post(target, frameOf(target.user_id))));
-    outcomes.forEach((outcome, i) => {
-      if (outcome.status === 'rejected') {
-        logger.warn('push failed', { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
-      }
-    });
+    await deliver(type, targets, (target) => frameOf(target.user_id));
   } catch (error) {
     logger.error('push failed', { type, error: String(error) });
   }
 };
+
+/** Posts (or closes) each target in parallel; failures are logged, never thrown. */
+const deliver = async <T extends Target>(type: string, targets: T[], frameOf: (target: T) => string): Promise<void> => {
+  const outcomes = await Promise.allSettled(targets.map((target) => post(target, frameOf(target))));
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'rejected') {
+      logger.warn('push failed', { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
+    }
+  });
+};
+
+/**
+ * Closes connections already forgotten in Postgres (their fan's account was
+ * closed): each client is told by the socket closing, rather than by a push
+ * it could ignore. Never throws.
+ */
+export const disconnect = (connections: Connection[]): Promise<void> =>
+  deliver('disconnect', connections.map(({ id, endpoint }) => ({ connection_id: id, endpoint, live: false })), () => '');
 
 /** One frame for every connection, serialised once. */
 const same = (event: RealtimeEvent) => {

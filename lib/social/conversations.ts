@@ -87,7 +87,7 @@ export const startConversation = async (me: string, input: ConversationInput): P
     const fans = await sql<{ id: string; email: string; blocked_me: boolean }[]>`
       select id, email, exists (select 1 from user_blocks where blocker_id = users.id and blocked_id = ${me}) as blocked_me
       from users
-      where id = any(${refs.flatMap((r) => r.userIds)}::uuid[]) or email = any(${refs.flatMap((r) => r.emails)}::text[])`;
+      where (id = any(${refs.flatMap((r) => r.userIds)}::uuid[]) or email = any(${refs.flatMap((r) => r.emails)}::text[])) and deleted_at is null`;
     const unknown = refs.filter((r) => !fans.some((f) => r.userIds.includes(f.id) || r.emails.includes(f.email)));
     if (unknown.length) throw notFound(`No fan has this email or id: ${unknown.map((r) => r.ref).join(', ')}.`);
     const others = fans.filter((f) => f.id !== me);

@@ -17,7 +17,7 @@ export const findFan = async (sql: Tx, userId: string, other: string): Promise<{
   const ref: FanRef = fanRef(other);
   const rows = await sql<{ id: string; email: string; name: string }[]>`
     select id, email, name from users
-    where id = any(${[userId, ...ref.userIds]}::uuid[]) or email = any(${ref.emails}::text[])`;
+    where (id = any(${[userId, ...ref.userIds]}::uuid[]) or email = any(${ref.emails}::text[])) and deleted_at is null`;
   const mine = rows.find((row) => row.id === userId);
   if (!mine) throw accountGone();
   if (ref.userIds.includes(userId) || ref.emails.includes(mine.email)) throw selfTransfer();

@@ -242,6 +242,9 @@ const baselines: Record<string, () => Baseline> = {
   logout: () => ({ body: { refresh_token: 'not-a-refresh-token' } }),
   getMe: () => ({}),
   updateMe: () => ({ body: { name: 'Hostile Fan' } }),
+  exportMyData: () => ({}),
+  // A wrong password: refused, the account stays.
+  closeAccount: () => ({ body: { password: 'not the password' } }),
   getBalance: () => ({}),
   listTransactions: () => ({}),
   deposit: () => ({ body: { amount: REFUSED_DEPOSIT, method: 'card' } }),
