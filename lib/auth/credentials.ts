@@ -1,17 +1,20 @@
-import { db, tx } from '../db';
-import { unauthorized } from '../http/problem';
+import { db, tx, type Tx } from '../db';
+import { accountGone, badRequest, ProblemError, unauthorized } from '../http/problem';
 import { clearAttempts, consume, countAttempt } from '../rate-limit';
 import { checkPassword, hashPassword } from './passwords';
-import type { LoginInput, RegisterInput, SessionView } from './schemas';
-import { issue } from './sessions';
+import { isTheEmail, NOT_THE_EMAIL, type ChangePasswordInput, type LoginInput, type RegisterInput, type SessionView } from './schemas';
+import { endSessions, issue } from './sessions';
 import { USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
 
-// Register and log in: the doors that take a password, and so the ones with
-// rate limits. Apart from ./sessions, so that the refresh and logout functions
-// carry neither bcrypt nor @upstash/ratelimit.
+// Register, log in and change the password: the doors that take a password,
+// and so the ones with rate limits. Apart from ./sessions, so that the
+// refresh and logout functions carry neither bcrypt nor @upstash/ratelimit.
+
+/** Where the client says who it is: the User-Agent a session is shown by. */
+type Client = { ip: string; userAgent: string | undefined };
 
 /** Creates the fan, their empty euro wallet and a first session, together. */
-export const register = async (input: RegisterInput, ip: string): Promise<SessionView> => {
+export const register = async (input: RegisterInput, { ip, userAgent }: Client): Promise<SessionView> => {
   await consume('register-ip', ip);
   const password = await hashPassword(input.password);
   try {
@@ -21,14 +24,14 @@ export const register = async (input: RegisterInput, ip: string): Promise<Sessio
         values (${input.email}, ${password}, ${input.name}, ${input.club_id ?? null})
         returning ${sql(USER_COLUMNS)}`;
       await sql`insert into wallets (user_id) values (${user!.id})`;
-      return issue(sql, user!);
+      return issue(sql, user!, { userAgent });
     });
   } catch (error) {
     throw userConstraintProblem(error);
   }
 };
 
-export const login = async (input: LoginInput, ip: string): Promise<SessionView> => {
+export const login = async (input: LoginInput, { ip, userAgent }: Client): Promise<SessionView> => {
   await consume('login-ip', ip);
   await countAttempt('login-email', input.email);
   // The slow hash is checked outside any transaction: no connection waits on it.
@@ -37,5 +40,42 @@ export const login = async (input: LoginInput, ip: string): Promise<SessionView>
     select ${sql(USER_COLUMNS)}, password from users where email = ${input.email}`;
   if (!(await checkPassword(input.password, user?.password))) throw unauthorized('The email or password is incorrect.', 'invalid-credentials');
   await clearAttempts('login-email', input.email);
-  return tx((sql) => issue(sql, user!));
+  return tx((sql) => issue(sql, user!, { userAgent }));
+};
+
+/** The rules registration applies to a new password that the schema alone cannot: it must not be the account's email. */
+export const checkNewPassword = (password: string, email: string, field: string): void => {
+  if (isTheEmail(password, email)) throw badRequest(NOT_THE_EMAIL, [{ path: `body.${field}`, message: NOT_THE_EMAIL }]);
+};
+
+/**
+ * Stores a new password hash and spends the fan's outstanding reset links:
+ * one mailed before the change must not undo it.
+ */
+export const setPassword = async (sql: Tx, userId: string, hash: string): Promise<void> => {
+  await sql`update users set password = ${hash}, updated_at = now() where id = ${userId}`;
+  await sql`update password_reset_tokens set used_at = now() where user_id = ${userId} and used_at is null`;
+};
+
+/**
+ * Changes the password of a signed-in fan who proves the current one, and
+ * ends their other sessions: whoever else held one lost it with the old
+ * password. A wrong current password is 403 (the token itself is fine),
+ * and counted: 5 per 15 minutes.
+ */
+export const changePassword = async (userId: string, sessionId: string | undefined, input: ChangePasswordInput): Promise<void> => {
+  await countAttempt('password-user', userId);
+  const sql = db();
+  const [user] = await sql<{ email: string; password: string }[]>`select email, password from users where id = ${userId}`;
+  if (!user) throw accountGone();
+  if (!(await checkPassword(input.current_password, user.password))) {
+    throw new ProblemError(403, 'wrong-password', 'The current password is incorrect.');
+  }
+  await clearAttempts('password-user', userId);
+  checkNewPassword(input.new_password, user.email, 'new_password');
+  const hash = await hashPassword(input.new_password);
+  await tx(async (sql) => {
+    await setPassword(sql, userId, hash);
+    await endSessions(sql, userId, { keep: sessionId });
+  });
 };

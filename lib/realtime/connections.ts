@@ -1,4 +1,4 @@
-import { readAccessToken } from '../auth/tokens';
+import { readLiveAccessToken } from '../auth/revocation';
 import { db, pgCode } from '../db';
 import { accountGone, unauthorized } from '../http/problem';
 
@@ -7,17 +7,19 @@ export type Connection = { id: string; endpoint: string };
 
 /**
  * A browser cannot set headers on a WebSocket handshake, so the access token
- * comes as `?token=`; without a valid one the connection is refused (401)
- * and nothing is stored. The connection is trusted until the token expires
- * (migration 013), unless renewed (`renewConnection`).
+ * comes as `?token=`; without a valid one, or with one of an ended session,
+ * the connection is refused (401) and nothing is stored. The connection
+ * belongs to the token's session, which closes it when it ends, and is
+ * trusted until the token expires (migration 013), unless renewed
+ * (`renewConnection`).
  */
 export const openConnection = async (connection: Connection, token: string | undefined): Promise<void> => {
   if (!token) throw unauthorized();
-  const { user, expiresAt } = await readAccessToken(token);
+  const { user, expiresAt } = await readLiveAccessToken(token);
   try {
     await db()`
-      insert into ws_connections (connection_id, user_id, endpoint, expires_at)
-      values (${connection.id}, ${user.id}, ${connection.endpoint}, ${expiresAt})`;
+      insert into ws_connections (connection_id, user_id, session_id, endpoint, expires_at)
+      values (${connection.id}, ${user.id}, ${user.sessionId ?? null}, ${connection.endpoint}, ${expiresAt})`;
   } catch (error) {
     // A token still valid for an account deleted since.
     if (pgCode(error) === '23503') throw accountGone();
@@ -31,7 +33,7 @@ export const openConnection = async (connection: Connection, token: string | und
  * invalid token, another fan's, or a connection no longer known.
  */
 export const renewConnection = async (connectionId: string, token: string): Promise<Date> => {
-  const { user, expiresAt } = await readAccessToken(token);
+  const { user, expiresAt } = await readLiveAccessToken(token);
   const renewed = await db()`
     update ws_connections set expires_at = greatest(expires_at, ${expiresAt})
     where connection_id = ${connectionId} and user_id = ${user.id}`;

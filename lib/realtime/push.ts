@@ -58,26 +58,42 @@ const post = async ({ connection_id, endpoint, live }: Target, data: string): Pr
   if (forget) await closeConnection(connection_id);
 };
 
+type Which = (sql: Sql) => PendingQuery<Row[]>;
+
 /**
- * Posts to each connection `which` selects its fan's frame, in parallel.
- * Never throws: a push follows a change already committed, which its
- * failure must not turn into a failed request; failures are logged.
+ * Does `act` to each connection `which` selects, in parallel. Never throws:
+ * it follows a change already committed, which its failure must not turn
+ * into a failed request; failures are logged.
  */
-const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, frameOf: (userId: string) => string): Promise<void> => {
+const reach = async (what: string, type: string, which: Which, act: (target: Target & { user_id: string }) => Promise<void>): Promise<void> => {
   try {
     const sql = db();
     const targets = await sql<(Target & { user_id: string })[]>`
       select connection_id, endpoint, user_id, expires_at > now() as live from ws_connections where ${which(sql)}`;
-    const outcomes = await Promise.allSettled(targets.map((target) => post(target, frameOf(target.user_id))));
+    const outcomes = await Promise.allSettled(targets.map(act));
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'rejected') {
-        logger.warn('push failed', { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
+        logger.warn(`${what} failed`, { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
       }
     });
   } catch (error) {
-    logger.error('push failed', { type, error: String(error) });
+    logger.error(`${what} failed`, { type, error: String(error) });
   }
 };
+
+/** Posts to each connection `which` selects its fan's frame. */
+const push = (type: string, which: Which, frameOf: (userId: string) => string): Promise<void> =>
+  reach('push', type, which, (target) => post(target, frameOf(target.user_id)));
+
+/**
+ * Closes the connections of ended sessions (API Gateway's deleteConnection):
+ * of these sessions, or with `all`, every connection of the fan, those
+ * opened before connections were tied to a session too.
+ */
+export const disconnectSessions = (userId: string, sessionIds: string[], all: boolean): Promise<void> =>
+  reach('disconnect', 'session-ended', (sql) => sql`user_id = ${userId} and ${all ? sql`true` : sql`session_id = any(${sessionIds}::uuid[])`}`, (target) =>
+    post({ ...target, live: false }, ''),
+  );
 
 /** One frame for every connection, serialised once. */
 const same = (event: RealtimeEvent) => {
