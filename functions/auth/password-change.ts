@@ -3,6 +3,6 @@ import { changePassword as change } from '../../lib/auth/credentials';
 import { api } from '../../lib/http/api';
 
 export const handler = api(changePassword, async ({ user, body }) => {
-  await change(user.id, user.sessionId, body);
+  await change(user, body);
   return { status: 204 };
 });

@@ -1,9 +1,10 @@
 import { db, tx, type Tx } from '../db';
 import { accountGone, badRequest, ProblemError, unauthorized } from '../http/problem';
+import type { AuthUser } from '../http/route';
 import { clearAttempts, consume, countAttempt } from '../rate-limit';
 import { checkPassword, hashPassword } from './passwords';
 import { isTheEmail, NOT_THE_EMAIL, type ChangePasswordInput, type LoginInput, type RegisterInput, type SessionView } from './schemas';
-import { endSessions, issue } from './sessions';
+import { currentSession, endSessions, issue } from './sessions';
 import { USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
 
 // Register, log in and change the password: the doors that take a password,
@@ -63,19 +64,19 @@ export const setPassword = async (sql: Tx, userId: string, hash: string): Promis
  * password. A wrong current password is 403 (the token itself is fine),
  * and counted: 5 per 15 minutes.
  */
-export const changePassword = async (userId: string, sessionId: string | undefined, input: ChangePasswordInput): Promise<void> => {
-  await countAttempt('password-user', userId);
-  const sql = db();
-  const [user] = await sql<{ email: string; password: string }[]>`select email, password from users where id = ${userId}`;
-  if (!user) throw accountGone();
-  if (!(await checkPassword(input.current_password, user.password))) {
+export const changePassword = async (user: AuthUser, input: ChangePasswordInput): Promise<void> => {
+  const keep = currentSession(user);
+  await countAttempt('password-user', user.id);
+  const [row] = await db()<{ email: string; password: string }[]>`select email, password from users where id = ${user.id}`;
+  if (!row) throw accountGone();
+  if (!(await checkPassword(input.current_password, row.password))) {
     throw new ProblemError(403, 'wrong-password', 'The current password is incorrect.');
   }
-  await clearAttempts('password-user', userId);
-  checkNewPassword(input.new_password, user.email, 'new_password');
+  await clearAttempts('password-user', user.id);
+  checkNewPassword(input.new_password, row.email, 'new_password');
   const hash = await hashPassword(input.new_password);
   await tx(async (sql) => {
-    await setPassword(sql, userId, hash);
-    await endSessions(sql, userId, { keep: sessionId });
+    await setPassword(sql, user.id, hash);
+    await endSessions(sql, user.id, { keep });
   });
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PendingQuery, Row } from 'postgres';
 import { db, tx, type Tx } from '../db';
 import { notFound, unauthorized } from '../http/problem';
+import type { AuthUser } from '../http/route';
 import { disconnectSessions } from '../realtime/push';
 import { voidAccessTokens } from './revocation';
 import type { SessionView, SessionsView } from './schemas';
@@ -54,11 +55,12 @@ const end = async (sql: Tx, userId: string, which: PendingQuery<Row[]>, all = fa
   if (ids.length > 0) await sql`update refresh_tokens set revoked_at = now() where family_id = any(${ids}::uuid[]) and revoked_at is null`;
   let after: number | undefined;
   if (all) {
-    [{ after }] = (await sql`
+    const [row] = await sql<{ after: number }[]>`
       update users set sessions_valid_after = now() where id = ${userId}
-      returning floor(extract(epoch from sessions_valid_after))::bigint as after`) as unknown as [{ after: number }];
+      returning floor(extract(epoch from sessions_valid_after))::bigint as after`;
+    after = row?.after;
   }
-  if (ids.length > 0 || all) {
+  if (ids.length > 0 || after !== undefined) {
     sql.afterCommit(async () => {
       await voidAccessTokens(userId, ids, after);
       await disconnectSessions(userId, ids, all);
@@ -69,12 +71,23 @@ const end = async (sql: Tx, userId: string, which: PendingQuery<Row[]>, all = fa
 
 /**
  * The one way sessions end, for whatever ends them (a password change or
- * reset, an account's deletion): every session of the fan, or all but
- * `keep`. Their refresh tokens are revoked in `sql`; after its commit their
- * access tokens are void at once and their WebSocket connections closed.
+ * reset, an account's deletion): every session of the fan and every access
+ * token they hold, or with `keep`, all sessions but that one. Refresh tokens
+ * are revoked in `sql`; after its commit the access tokens are void at once
+ * and the WebSocket connections closed. Answers the sessions ended.
  */
-export const endSessions = (sql: Tx, userId: string, { keep }: { keep?: string | undefined } = {}): Promise<string[]> =>
+export const endSessions = (sql: Tx, userId: string, { keep }: { keep?: string } = {}): Promise<string[]> =>
   end(sql, userId, keep ? sql`family_id <> ${keep}` : sql`true`, keep === undefined);
+
+/**
+ * The session a request comes from, for what ends the others. An access
+ * token issued before sessions had ids names none: its fan refreshes it
+ * (the next one names its session) rather than have "the others" be all.
+ */
+export const currentSession = (user: AuthUser): string => {
+  if (!user.sessionId) throw unauthorized('This access token names no session; refresh it and try again.', 'session-unknown');
+  return user.sessionId;
+};
 
 /**
  * Spends a refresh token for a new pair. A token presented a second time
@@ -146,7 +159,7 @@ export const endSession = (userId: string, sessionId: string): Promise<void> =>
   });
 
 /** Ends every session of the fan but the one this request comes from. */
-export const endOtherSessions = (userId: string, current: string | undefined): Promise<void> =>
+export const endOtherSessions = (user: AuthUser): Promise<void> =>
   tx(async (sql) => {
-    await endSessions(sql, userId, { keep: current });
+    await endSessions(sql, user.id, { keep: currentSession(user) });
   });

@@ -17,6 +17,7 @@ import { handler as endOthers } from '../../functions/auth/sessions-end-others';
 import { handler as listSessions } from '../../functions/auth/sessions-list';
 import { readLiveAccessToken, MIRROR_SINCE } from '../../lib/auth/revocation';
 import { RESET_ANSWER_MS } from '../../lib/auth/reset';
+import { signAccessToken } from '../../lib/auth/tokens';
 import { db } from '../../lib/db';
 import { openConnection } from '../../lib/realtime/connections';
 import { redis, resetRedis } from '../../lib/redis';
@@ -224,6 +225,19 @@ describe('sessions', () => {
     expect(await meWith(fan.token)).toBe(200);
     expect(await refreshWith(fan.refresh)).toBe(200);
     expect(await sessionsOf((await signIn(fan)).token)).toHaveLength(2);
+  });
+
+  it('a token from before sessions had ids must be refreshed before it ends the others or changes the password', async () => {
+    const fan = await newFan();
+    const legacy = await signAccessToken(fan.id);
+    const ending = await invoke(endOthers, { method: 'DELETE', path: '/api/auth/sessions', token: legacy });
+    expect(ending.status).toBe(401);
+    expect(ending.body.type).toBe('/problems/session-unknown');
+    const changing = await invoke(changePassword, { path: '/api/auth/password', token: legacy, body: { current_password: fan.password, new_password: 'my second password' } });
+    expect(changing.status).toBe(401);
+    expect(await meWith(fan.token)).toBe(200);
+    expect(await meWith(legacy)).toBe(200);
+    expect((await sessionsOf(legacy)).every((s) => !s.current)).toBe(true);
   });
 
   it('logout, and a reused refresh token, void the access token at once too', async () => {
