@@ -39,9 +39,16 @@ export const login = async (input: LoginInput, { ip, userAgent }: Client): Promi
   const sql = db();
   const [user] = await sql<(UserRow & { password: string })[]>`
     select ${sql(USER_COLUMNS)}, password from users where email = ${input.email}`;
-  if (!(await checkPassword(input.password, user?.password))) throw unauthorized('The email or password is incorrect.', 'invalid-credentials');
+  const refused = () => unauthorized('The email or password is incorrect.', 'invalid-credentials');
+  if (!(await checkPassword(input.password, user?.password))) throw refused();
   await clearAttempts('login-email', input.email);
-  return tx((sql) => issue(sql, user!, { userAgent }));
+  return tx(async (sql) => {
+    // The password may have changed since it was checked: a reset or a change ends every session it
+    // does not keep, and must not miss this one. Held until commit, so the change waits for this session to end it.
+    const [still] = await sql`select 1 from users where id = ${user!.id} and password = ${user!.password} for share`;
+    if (!still) throw refused();
+    return issue(sql, user!, { userAgent });
+  });
 };
 
 /** The rules registration applies to a new password that the schema alone cannot: it must not be the account's email. */

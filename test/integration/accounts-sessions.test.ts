@@ -265,6 +265,34 @@ describe('password change', () => {
     await signIn({ email: fan.email, password: 'my second password' });
   });
 
+  it('a login whose password changes while it signs in gets no session', async () => {
+    const fan = await newFan();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    // A password change under way: the row locked as its update locks it, until the new hash commits.
+    const change = db().begin(async (sql) => {
+      await sql`select 1 from users where id = ${fan.id} for no key update`;
+      locked();
+      await held;
+      await sql`update users set password = 'changed meanwhile' where id = ${fan.id}`;
+    });
+    await isLocked;
+    let answered = false;
+    const signingIn = invoke(login, { path: '/api/auth/login', body: { email: fan.email, password: fan.password } }).finally(() => (answered = true));
+    // Until the login waits on the change (or, were it not to wait, has answered).
+    for (let waiting = 0; waiting < 1 && !answered; ) {
+      [{ waiting }] = (await db()`
+        select count(*)::int as waiting from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%for share%'`) as unknown as [{ waiting: number }];
+    }
+    release();
+    await change;
+    expect((await signingIn).status).toBe(401);
+    expect(await db()`select 1 from refresh_tokens where user_id = ${fan.id} and revoked_at is null and spent_at is null`).toHaveLength(1);
+  });
+
   it('refuses a wrong current password with 403, then 429 after 5, and the rules of registration', async () => {
     const fan = await newFan();
     const attempt = (current: string, next = 'my second password') =>
