@@ -3,7 +3,8 @@ import type { PendingQuery, Row } from 'postgres';
 import { db, tx, type Tx } from '../db';
 import { notFound, unauthorized } from '../http/problem';
 import type { AuthUser } from '../http/route';
-import { disconnectSessions } from '../realtime/push';
+import { connectionsOf } from '../realtime/connections';
+import { disconnect } from '../realtime/push';
 import { voidAccessTokens } from './revocation';
 import type { SessionView, SessionsView } from './schemas';
 import { ACCESS_TOKEN_TTL, hashOpaqueToken, newOpaqueToken, signAccessToken } from './tokens';
@@ -61,9 +62,10 @@ const end = async (sql: Tx, userId: string, which: PendingQuery<Row[]>, all = fa
     after = row?.after;
   }
   if (ids.length > 0 || after !== undefined) {
+    const connections = await connectionsOf(sql, userId, ids, all);
     sql.afterCommit(async () => {
       await voidAccessTokens(userId, ids, after);
-      await disconnectSessions(userId, ids, all);
+      await disconnect(connections);
     });
   }
   return ids;

@@ -100,8 +100,6 @@ export const readAccessToken = async (token: string): Promise<AccessToken> => {
   }
 };
 
-export const verifyAccessToken = async (token: string): Promise<AuthUser> => (await readAccessToken(token)).user;
-
 /**
  * A short-lived grant of this API's own to a fan (a waiting room's pass):
  * HS256 with the same keys as access tokens, under an audience of its own,

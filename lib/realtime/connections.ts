@@ -1,5 +1,5 @@
 import { readLiveAccessToken } from '../auth/revocation';
-import { db, pgCode } from '../db';
+import { db, pgCode, type Tx } from '../db';
 import { accountGone, unauthorized } from '../http/problem';
 
 /** An open WebSocket connection (API Gateway's id) and where postToConnection reaches it. */
@@ -40,6 +40,12 @@ export const renewConnection = async (connectionId: string, token: string): Prom
   if (renewed.count === 0) throw unauthorized('This token is not of the fan who opened this connection.');
   return expiresAt;
 };
+
+/** The fan's open connections: of these sessions, or with `all`, every one (those opened before connections had a session too). */
+export const connectionsOf = async (sql: Tx, userId: string, sessionIds: string[], all: boolean): Promise<Connection[]> =>
+  sql<Connection[]>`
+    select connection_id as id, endpoint from ws_connections
+    where user_id = ${userId} and ${all ? sql`true` : sql`session_id = any(${sessionIds}::uuid[])`}`;
 
 /** On $disconnect, and when a push finds the connection gone. */
 export const closeConnection = async (connectionId: string): Promise<void> => {

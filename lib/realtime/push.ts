@@ -2,7 +2,7 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import type { PendingQuery, Row } from 'postgres';
 import { db, type Sql } from '../db';
 import { logger } from '../log';
-import { closeConnection } from './connections';
+import { closeConnection, type Connection } from './connections';
 
 /** A frame pushed to fans' open connections: `message`, `read`, `notification`, … */
 export type RealtimeEvent = { type: string; [key: string]: unknown };
@@ -60,40 +60,40 @@ const post = async ({ connection_id, endpoint, live }: Target, data: string): Pr
 
 type Which = (sql: Sql) => PendingQuery<Row[]>;
 
+/** Does `act` to each target, in parallel, and logs each failure. */
+const reach = async <T extends Target>(what: string, type: string, targets: T[], act: (target: T) => Promise<void>): Promise<void> => {
+  const outcomes = await Promise.allSettled(targets.map(act));
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'rejected') {
+      logger.warn(`${what} failed`, { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
+    }
+  });
+};
+
 /**
- * Does `act` to each connection `which` selects, in parallel. Never throws:
- * it follows a change already committed, which its failure must not turn
- * into a failed request; failures are logged.
+ * Posts to each connection `which` selects its fan's frame, in parallel.
+ * Never throws: a push follows a change already committed, which its
+ * failure must not turn into a failed request; failures are logged.
  */
-const reach = async (what: string, type: string, which: Which, act: (target: Target & { user_id: string }) => Promise<void>): Promise<void> => {
+const push = async (type: string, which: Which, frameOf: (userId: string) => string): Promise<void> => {
   try {
     const sql = db();
     const targets = await sql<(Target & { user_id: string })[]>`
       select connection_id, endpoint, user_id, expires_at > now() as live from ws_connections where ${which(sql)}`;
-    const outcomes = await Promise.allSettled(targets.map(act));
-    outcomes.forEach((outcome, i) => {
-      if (outcome.status === 'rejected') {
-        logger.warn(`${what} failed`, { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
-      }
-    });
+    await reach('push', type, targets, (target) => post(target, frameOf(target.user_id)));
   } catch (error) {
-    logger.error(`${what} failed`, { type, error: String(error) });
+    logger.error('push failed', { type, error: String(error) });
   }
 };
 
-/** Posts to each connection `which` selects its fan's frame. */
-const push = (type: string, which: Which, frameOf: (userId: string) => string): Promise<void> =>
-  reach('push', type, which, (target) => post(target, frameOf(target.user_id)));
-
 /**
- * Closes the connections of ended sessions (API Gateway's deleteConnection):
- * of these sessions, or with `all`, every connection of the fan, those
- * opened before connections were tied to a session too.
+ * Closes connections (API Gateway's deleteConnection), those of ended
+ * sessions: read before the change that ended them, which may delete their
+ * rows (an account's deletion), and closed once it has committed. Never
+ * throws, as a push.
  */
-export const disconnectSessions = (userId: string, sessionIds: string[], all: boolean): Promise<void> =>
-  reach('disconnect', 'session-ended', (sql) => sql`user_id = ${userId} and ${all ? sql`true` : sql`session_id = any(${sessionIds}::uuid[])`}`, (target) =>
-    post({ ...target, live: false }, ''),
-  );
+export const disconnect = (connections: Connection[]): Promise<void> =>
+  reach('disconnect', 'session-ended', connections.map(({ id, endpoint }) => ({ connection_id: id, endpoint, live: false })), (target) => post(target, ''));
 
 /** One frame for every connection, serialised once. */
 const same = (event: RealtimeEvent) => {

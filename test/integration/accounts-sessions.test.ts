@@ -15,10 +15,11 @@ import { handler as refresh } from '../../functions/auth/refresh';
 import { handler as endSession } from '../../functions/auth/session-end';
 import { handler as endOthers } from '../../functions/auth/sessions-end-others';
 import { handler as listSessions } from '../../functions/auth/sessions-list';
-import { readLiveAccessToken, MIRROR_SINCE } from '../../lib/auth/revocation';
+import { MIRROR_SINCE } from '../../lib/auth/revocation';
+import { endSessions } from '../../lib/auth/sessions';
+import { readAccessToken, signAccessToken } from '../../lib/auth/tokens';
 import { RESET_ANSWER_MS } from '../../lib/auth/reset';
-import { signAccessToken } from '../../lib/auth/tokens';
-import { db } from '../../lib/db';
+import { db, tx } from '../../lib/db';
 import { openConnection } from '../../lib/realtime/connections';
 import { redis, resetRedis } from '../../lib/redis';
 import { newFan, uniqueEmail, type Fan } from '../support/fans';
@@ -55,7 +56,7 @@ const sessionsOf = async (token: string) => {
   expect(res.status).toBe(200);
   return res.body.sessions as { id: string; created_at: string; last_used_at: string; user_agent: string | null; current: boolean }[];
 };
-const sidOf = async (token: string) => (await readLiveAccessToken(token)).user.sessionId!;
+const sidOf = async (token: string) => (await readAccessToken(token)).user.sessionId!;
 /** A WebSocket connection opened with the token, reached at the stand-in management API. */
 const connect = async (token: string) => {
   const id = `alive-${randomUUID()}`;
@@ -248,6 +249,23 @@ describe('sessions', () => {
     const rotated = await invoke(refresh, { path: '/api/auth/refresh', body: { refresh_token: fan.refresh } });
     expect(await refreshWith(fan.refresh)).toBe(401);
     expect(await meWith(rotated.body.access_token)).toBe(401);
+  });
+});
+
+describe('endSessions, the primitive', () => {
+  it("closes the connections it read even when the same transaction deletes their rows (an account's deletion)", async () => {
+    const fan = await newFan();
+    const other = await signIn(fan);
+    const sockets = [await connect(fan.token), await connect(other.token)];
+    const ended = await tx(async (sql) => {
+      const ids = await endSessions(sql, fan.id);
+      await sql`delete from ws_connections where user_id = ${fan.id}`;
+      return ids;
+    });
+    expect(ended.sort()).toEqual([await sidOf(fan.token), await sidOf(other.token)].sort());
+    for (const socket of sockets) expect(ws.closed.has(socket)).toBe(true);
+    expect(await meWith(fan.token)).toBe(401);
+    expect(await meWith(other.token)).toBe(401);
   });
 });
 
