@@ -6,10 +6,15 @@ alter table refresh_tokens add column user_agent text check (length(user_agent) 
 -- A fan's live sessions, newest first, without reading their spent tokens.
 create index refresh_tokens_user_live_idx on refresh_tokens (user_id, family_id) where revoked_at is null and spent_at is null;
 
+-- Sessions ended within an access token's lifetime, which a job copies to
+-- Redis again every minute (lib/auth/revocation.ts).
+create index refresh_tokens_revoked_idx on refresh_tokens (revoked_at) where revoked_at is not null;
+
 -- Access tokens issued before this instant are void (a password reset ends
 -- every session): Postgres's copy of the cutoff Redis holds for 15 minutes,
 -- read when Redis cannot answer.
 alter table users add column sessions_valid_after timestamptz;
+create index users_sessions_valid_after_idx on users (sessions_valid_after) where sessions_valid_after is not null;
 
 -- A WebSocket connection belongs to the session whose access token opened
 -- it, so that ending that session closes it. Null for those opened before.

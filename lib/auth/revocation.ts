@@ -16,8 +16,9 @@ import { ACCESS_TOKEN_TTL, readAccessToken, type AccessToken } from './tokens';
  * persistence, a flush). Neither may bring an ended session back, so
  * neither fails open: a request Redis does not answer reads Postgres, and
  * so does one that finds Redis has held the voids for less than a token's
- * lifetime (`MIRROR_SINCE`, which Redis loses with the rest). A void written
- * while Redis was unreachable is in Postgres only; see `voidAccessTokens`.
+ * lifetime (`MIRROR_SINCE`, which Redis loses with the rest), until
+ * `mirrorVoids` has copied them all again. A void whose copy failed is in
+ * Postgres only until that copy, within a minute.
  */
 
 /** A void outlives every token it concerns: their lifetime and the clock tolerance of ./tokens. */
@@ -64,13 +65,19 @@ export const readLiveAccessToken = async (token: string): Promise<AccessToken> =
 
 export const verifyLiveAccessToken = async (token: string): Promise<AuthUser> => (await readLiveAccessToken(token)).user;
 
+type Pipeline = ReturnType<NonNullable<ReturnType<typeof redis>>['pipeline']>;
+
+const writeVoids = (pipe: Pipeline, userId: string, sessionIds: string[], after: number | undefined, ttl = VOID_TTL) => {
+  for (const id of sessionIds) pipe.set(ended(id), 1, { ex: ttl });
+  if (after !== undefined) pipe.set(cutoff(userId), after, { ex: ttl });
+};
+
 /**
  * Copies committed voids to Redis: these sessions' access tokens, and with
  * `after` (seconds) every token of the fan issued before it. Tried twice,
- * never throws: the voids are already in Postgres, which any request Redis
- * does not answer reads. Should Redis come back with its data but without
- * these, their tokens would pass for what is left of their 15 minutes; the
- * fan's refresh tokens are revoked all the same.
+ * never throws: the voids are in Postgres, which any request Redis does not
+ * answer reads, and from which `mirrorVoids` copies them within a minute,
+ * should Redis answer readers again before it answers writers.
  */
 export const voidAccessTokens = async (userId: string, sessionIds: string[], after?: number): Promise<void> => {
   const client = redis();
@@ -78,8 +85,7 @@ export const voidAccessTokens = async (userId: string, sessionIds: string[], aft
   for (let attempt = 1; ; attempt++) {
     try {
       const pipe = client.pipeline();
-      for (const id of sessionIds) pipe.set(ended(id), 1, { ex: VOID_TTL });
-      if (after !== undefined) pipe.set(cutoff(userId), after, { ex: VOID_TTL });
+      writeVoids(pipe, userId, sessionIds, after);
       await pipe.exec();
       return;
     } catch (error) {
@@ -88,4 +94,34 @@ export const voidAccessTokens = async (userId: string, sessionIds: string[], aft
       return;
     }
   }
+};
+
+// Moves the mark back, never forward: a later mark would only cost reads of Postgres, an earlier one is what the copy earned.
+const VOUCH = `local v = redis.call('get', KEYS[1]) if not v or tonumber(v) > tonumber(ARGV[1]) then redis.call('set', KEYS[1], ARGV[1]) end return 0`;
+
+/**
+ * Every minute (a scheduled job): copies to Redis every void Postgres holds
+ * that a token could still be concerned by, each for the rest of its time.
+ * So a void whose copy failed (Redis unreachable from its writer) is in
+ * Redis within a minute, and a Redis that lost its data is vouched for again
+ * as soon as this copy is done rather than after a whole token lifetime.
+ */
+export const mirrorVoids = async (): Promise<{ sessions: number; fans: number }> => {
+  const client = redis();
+  if (!client) return { sessions: 0, fans: 0 };
+  const sql = db();
+  const sessions = await sql<{ family_id: string; user_id: string; left: number }[]>`
+    select family_id, user_id, ceil(${VOID_TTL} - extract(epoch from now() - max(revoked_at)))::int as left
+    from refresh_tokens where revoked_at > now() - make_interval(secs => ${VOID_TTL})
+    group by family_id, user_id`;
+  const fans = await sql<{ id: string; after: number; left: number }[]>`
+    select id, floor(extract(epoch from sessions_valid_after))::bigint as after,
+      ceil(${VOID_TTL} - extract(epoch from now() - sessions_valid_after))::int as left
+    from users where sessions_valid_after > now() - make_interval(secs => ${VOID_TTL})`;
+  const pipe = client.pipeline();
+  for (const s of sessions) writeVoids(pipe, s.user_id, [s.family_id], undefined, Math.max(1, s.left));
+  for (const f of fans) writeVoids(pipe, f.id, [], f.after, Math.max(1, f.left));
+  pipe.eval(VOUCH, [MIRROR_SINCE], [String(nowSeconds() - VOID_TTL)]);
+  await pipe.exec();
+  return { sessions: sessions.length, fans: fans.length };
 };

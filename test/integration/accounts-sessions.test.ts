@@ -15,9 +15,9 @@ import { handler as refresh } from '../../functions/auth/refresh';
 import { handler as endSession } from '../../functions/auth/session-end';
 import { handler as endOthers } from '../../functions/auth/sessions-end-others';
 import { handler as listSessions } from '../../functions/auth/sessions-list';
-import { MIRROR_SINCE } from '../../lib/auth/revocation';
+import { MIRROR_SINCE, mirrorVoids } from '../../lib/auth/revocation';
 import { endSessions } from '../../lib/auth/sessions';
-import { readAccessToken, signAccessToken } from '../../lib/auth/tokens';
+import { ACCESS_TOKEN_TTL, readAccessToken, signAccessToken } from '../../lib/auth/tokens';
 import { RESET_ANSWER_MS } from '../../lib/auth/reset';
 import { db, tx } from '../../lib/db';
 import { openConnection } from '../../lib/realtime/connections';
@@ -360,7 +360,22 @@ describe('with Redis out', () => {
     expect(await meWith(other.token)).toBe(401);
   });
 
-  it('a Redis that lost its data is not trusted until it has held the voids for a token lifetime', async () => {
+  it('a session ended while Redis was out is copied to Redis by the minute job once Redis is back', async () => {
+    const fan = await newFan();
+    const other = await signIn(fan);
+    const otherId = await sidOf(other.token);
+    redisOut();
+    expect((await invoke(endSession, { method: 'DELETE', path: `/api/auth/sessions/${otherId}`, params: { id: otherId }, token: fan.token })).status).toBe(204);
+    vi.unstubAllEnvs();
+    resetRedis();
+    expect(await redis()!.get(`session:${otherId}:ended`)).toBeNull();
+    expect(await mirrorVoids()).toMatchObject({ sessions: expect.any(Number) });
+    expect(await redis()!.ttl(`session:${otherId}:ended`)).toBeGreaterThan(ACCESS_TOKEN_TTL - 60);
+    expect(await meWith(other.token)).toBe(401);
+    expect(await meWith(fan.token)).toBe(200);
+  });
+
+  it('a Redis that lost its data is not trusted until the job has copied the voids back', async () => {
     const fan = await newFan();
     const ended = await signIn(fan);
     const endedId = await sidOf(ended.token);
@@ -371,7 +386,12 @@ describe('with Redis out', () => {
     try {
       expect(await meWith(ended.token)).toBe(401);
       expect(await meWith(fan.token)).toBe(200);
+      // Marked by the first request that found it missing: Redis vouches for what it receives from now on.
       expect(Number(await client.get(MIRROR_SINCE))).toBeGreaterThan(Date.now() / 1000 - 60);
+      await mirrorVoids();
+      expect(await client.get(`session:${endedId}:ended`)).not.toBeNull();
+      expect(Number(await client.get(MIRROR_SINCE))).toBeLessThanOrEqual(Date.now() / 1000 - ACCESS_TOKEN_TTL);
+      expect(await meWith(ended.token)).toBe(401);
     } finally {
       await client.set(MIRROR_SINCE, 0);
     }
