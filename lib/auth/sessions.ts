@@ -14,6 +14,8 @@ import { findUser, toUser, type UserRow } from './users';
 // issued to it. Its id (the family's) is the `sid` of its access tokens.
 
 const REFRESH_TOKEN_TTL = '30 days';
+/** How far apart the clocks of the functions that sign tokens and of Postgres may be. */
+const CLOCK_SLACK_SECONDS = 5;
 /** What a session is shown by; a client may send anything as its User-Agent. */
 const USER_AGENT_MAX = 512;
 
@@ -56,8 +58,10 @@ const end = async (sql: Tx, userId: string, which: PendingQuery<Row[]>, all = fa
   if (ids.length > 0) await sql`update refresh_tokens set revoked_at = now() where family_id = any(${ids}::uuid[]) and revoked_at is null`;
   let after: number | undefined;
   if (all) {
+    // A few seconds early: a login just after, signed on a clock a little behind this one, must not be void.
+    // What this cutoff misses in those seconds is void by its session's id, ended above.
     const [row] = await sql<{ after: number }[]>`
-      update users set sessions_valid_after = now() where id = ${userId}
+      update users set sessions_valid_after = now() - make_interval(secs => ${CLOCK_SLACK_SECONDS}) where id = ${userId}
       returning floor(extract(epoch from sessions_valid_after))::bigint as after`;
     after = row?.after;
   }

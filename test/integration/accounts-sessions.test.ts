@@ -4,6 +4,7 @@
  * it expires, and stays refused through a Redis outage.
  */
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as login } from '../../functions/auth/login';
 import { handler as logout } from '../../functions/auth/logout';
@@ -17,7 +18,7 @@ import { handler as endOthers } from '../../functions/auth/sessions-end-others';
 import { handler as listSessions } from '../../functions/auth/sessions-list';
 import { MIRROR_SINCE, mirrorVoids } from '../../lib/auth/revocation';
 import { endSessions } from '../../lib/auth/sessions';
-import { ACCESS_TOKEN_TTL, readAccessToken, signAccessToken } from '../../lib/auth/tokens';
+import { ACCESS_TOKEN_TTL, AUDIENCE, ISSUER, readAccessToken, signAccessToken } from '../../lib/auth/tokens';
 import { RESET_ANSWER_MS } from '../../lib/auth/reset';
 import { db, tx } from '../../lib/db';
 import { openConnection } from '../../lib/realtime/connections';
@@ -36,6 +37,12 @@ beforeAll(async () => {
   await redis()!.set(MIRROR_SINCE, 0);
 });
 afterAll(() => ws.close());
+
+/** This process's Redis client now reaches nothing; the next test's gets the real one again. */
+const redisOut = () => {
+  vi.stubEnv('UPSTASH_REDIS_REST_URL', CLOSED_REDIS);
+  resetRedis();
+};
 afterEach(() => {
   vi.unstubAllEnvs();
   resetRedis();
@@ -99,6 +106,25 @@ describe('password reset', () => {
     expect((await invoke(login, { path: '/api/auth/login', body: { email: fan.email, password: fan.password } })).status).toBe(401);
     const fresh = await signIn({ email: fan.email, password: 'a brand new password' });
     expect(await meWith(fresh.token)).toBe(200);
+  });
+
+  it('voids the tokens from before sessions had ids too, through Redis and through Postgres', async () => {
+    const fan = await newFan();
+    const now = Math.floor(Date.now() / 1000);
+    const legacy = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(fan.id)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now - 60)
+      .setExpirationTime(now + 840)
+      .sign(new TextEncoder().encode(process.env.JWT_SECRET));
+    expect(await meWith(legacy)).toBe(200);
+    await askReset(fan.email);
+    expect((await confirm(await mailedToken(fan.email), 'a brand new password')).status).toBe(204);
+    expect(await meWith(legacy)).toBe(401);
+    redisOut();
+    expect(await meWith(legacy)).toBe(401);
   });
 
   it('answers an unknown email exactly as a known one, in a similar time', async () => {
@@ -329,11 +355,6 @@ describe('password change', () => {
 });
 
 describe('with Redis out', () => {
-  const redisOut = () => {
-    vi.stubEnv('UPSTASH_REDIS_REST_URL', CLOSED_REDIS);
-    resetRedis();
-  };
-
   it('an ended session stays ended, read from Postgres; the others still work', async () => {
     const fan = await newFan();
     const ended = await signIn(fan);
