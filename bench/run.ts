@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ main(): Promise<Figure[]> }>> = {
   bundles: () => import('./bundles'),
   recommendations: () => import('./recommendations'),
   rush: () => import('./rush'),
+  sessions: () => import('./sessions'),
 };
 
 const name = process.argv[2];

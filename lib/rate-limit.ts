@@ -41,6 +41,9 @@ export const LIMITS = {
   'money-request-user': { tokens: 30, window: '1 h' },
   // A whole account's data in one answer: the heaviest read there is, and a fan needs it rarely.
   'data-export-user': { tokens: 5, window: '1 h' },
+  // Each reset request mails a fan: per address against a sweep, per email against flooding one inbox. Confirming counts per address too.
+  'password-reset-ip': { tokens: 20, window: '15 m' },
+  'password-reset-email': { tokens: 5, window: '1 h' },
 } as const satisfies Record<LimitClass, Limit> & Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;
@@ -120,14 +123,14 @@ export const consume = async (name: LimitName, subject: string): Promise<void> =
 
 /**
  * Attempts allowed per subject until one succeeds, within a window: 5 logins
- * per email per 15 minutes. Each attempt is counted before it runs (INCR is
- * atomic, so a parallel burst cannot slip through) and a success clears the
- * count. A plain counter: @upstash/ratelimit's reset scans the whole keyspace.
+ * per email, or 5 current passwords per fan changing it, per 15 minutes.
+ * Each attempt is counted before it runs (INCR is atomic, so a parallel
+ * burst cannot slip through) and a success clears the count. A plain counter: @upstash/ratelimit's reset scans the whole keyspace.
  */
 export const ATTEMPTS = {
   'login-email': { tokens: 5, seconds: 15 * 60 },
-  // A stolen access token must not become a way to guess the password behind it (closing the account asks for it).
-  'account-password': { tokens: 5, seconds: 15 * 60 },
+  // A stolen access token must not be a way to guess the password it lacks (changing it and closing the account ask for it).
+  'password-user': { tokens: 5, seconds: 15 * 60 },
 } as const;
 
 const attemptsKey = (name: keyof typeof ATTEMPTS, subject: string) => `${RATE_PREFIX}:${identifier(name, subject)}`;

@@ -4,5 +4,5 @@ import { publicApi } from '../../lib/http/api';
 
 export const handler = publicApi(login, async ({ body, request }) => ({
   status: 200,
-  body: await startSession(body, request.ip),
+  body: await startSession(body, request),
 }));

@@ -4,5 +4,5 @@ import { publicApi } from '../../lib/http/api';
 
 export const handler = publicApi(register, async ({ body, request }) => ({
   status: 201,
-  body: await createAccount(body, request.ip),
+  body: await createAccount(body, request),
 }));

@@ -4,8 +4,7 @@ import { accountGone, ProblemError } from '../http/problem';
 import { display } from '../money';
 import { checkPassword } from '../auth/passwords';
 import { clearAttempts, countAttempt } from '../rate-limit';
-import type { Connection } from '../realtime/connections';
-import { disconnect } from '../realtime/push';
+import { endSessions } from '../auth/sessions';
 import { insightsKey, predictionsKey } from '../insights/keys';
 import { recommendationsKey } from '../recommendations/keys';
 import type { CloseAccountInput } from './schemas';
@@ -62,17 +61,16 @@ const holdings = async (sql: Tx, me: string): Promise<Holdings | undefined> => {
 
 /**
  * Erases the person and keeps the tombstone the ledger, orders, tickets and
- * other fans' conversations point at. Answers the connections to close and
- * the fans whose conversation lists name them.
+ * other fans' conversations point at; their sessions are ended beforehand.
+ * Answers the fans whose conversation lists name them.
  */
-const erase = async (sql: Tx, me: string): Promise<{ connections: Connection[]; companions: string[] }> => {
-  const [connections, companions] = await Promise.all([
-    sql<Connection[]>`delete from ws_connections where user_id = ${me} returning connection_id as id, endpoint`,
+const erase = async (sql: Tx, me: string): Promise<string[]> => {
+  const [, companions] = await Promise.all([
+    sql`delete from ws_connections where user_id = ${me}`,
     sql<{ id: string }[]>`select distinct unnest(participants) as id from conversations where participants @> array[${me}]::uuid[]`,
     // `.invalid` (RFC 2606) is never delivered; the id keeps it unique, and the address free to register again.
     sql`update users set email = 'deleted+' || id || '@invalid', name = ${DELETED_FAN}, password = '', club_id = null, updated_at = now(), deleted_at = now()
         where id = ${me}`,
-    sql`update refresh_tokens set revoked_at = now() where user_id = ${me} and revoked_at is null`,
     sql`delete from club_roles where user_id = ${me}`,
     sql`delete from ai_insights where user_id = ${me}`,
     sql`delete from ai_recommendations where user_id = ${me}`,
@@ -94,7 +92,7 @@ const erase = async (sql: Tx, me: string): Promise<{ connections: Connection[]; 
         select transfer_id from transactions
         where wallet_id = (select id from wallets where user_id = ${me}) and type in ('send', 'request_received') and metadata ? 'note')`,
   ]);
-  return { connections, companions: companions.map((c) => c.id) };
+  return companions.map((c) => c.id);
 };
 
 /** Every cache that holds the fan, or their name in another fan's view. */
@@ -111,12 +109,12 @@ const cachesOf = (me: string, companions: string[]): CacheKey[] => [
  * revoked and their sockets closed.
  */
 export const closeAccount = async (me: string, input: CloseAccountInput): Promise<void> => {
-  await countAttempt('account-password', me);
+  await countAttempt('password-user', me);
   // The slow hash is checked outside any transaction: no connection waits on it.
   const [user] = await db()<{ password: string }[]>`select password from users where id = ${me} and deleted_at is null`;
   if (!user) throw accountGone();
   if (!(await checkPassword(input.password, user.password))) throw wrongPassword();
-  await clearAttempts('account-password', me);
+  await clearAttempts('password-user', me);
   await tx(async (sql) => {
     const held = await holdings(sql, me);
     if (!held) throw accountGone();
@@ -124,7 +122,9 @@ export const closeAccount = async (me: string, input: CloseAccountInput): Promis
     if (reasons.length > 0) {
       throw new ProblemError(409, 'account-in-use', `The account cannot be closed yet. ${reasons.map((r) => r.detail).join(' ')}`, { reasons });
     }
-    const { connections, companions } = await erase(sql, me);
-    sql.afterCommit(() => Promise.all([invalidate(...cachesOf(me, companions)), disconnect(connections)]));
+    // Every session and access token ends, and the sockets are closed once this commits: read before their rows go.
+    await endSessions(sql, me);
+    const companions = await erase(sql, me);
+    sql.afterCommit(() => invalidate(...cachesOf(me, companions)));
   });
 };

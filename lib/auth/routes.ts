@@ -1,5 +1,18 @@
 import { route } from '../http/route';
-import { LoginBody, RefreshBody, RegisterBody, Session, UpdateMeBody, User } from './schemas';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  ResetConfirmBody,
+  ResetRequestBody,
+  ResetRequested,
+  Session,
+  SessionParams,
+  Sessions,
+  UpdateMeBody,
+  User,
+} from './schemas';
 
 const tags = ['auth'] as const;
 
@@ -32,7 +45,7 @@ export const refresh = /* @__PURE__ */ route({
   operationId: 'refresh',
   method: 'POST',
   path: '/api/auth/refresh',
-  summary: 'Spend a refresh token for a new token pair (reuse revokes the session)',
+  summary: 'Spend a refresh token for a new token pair (reuse ends the session)',
   tags,
   auth: 'none',
   body: RefreshBody,
@@ -43,7 +56,7 @@ export const logout = /* @__PURE__ */ route({
   operationId: 'logout',
   method: 'POST',
   path: '/api/auth/logout',
-  summary: 'End the session a refresh token belongs to',
+  summary: 'End the session a refresh token belongs to; its access tokens stop working at once',
   tags,
   auth: 'none',
   body: RefreshBody,
@@ -71,3 +84,71 @@ export const updateMe = /* @__PURE__ */ route({
   responses: { 200: { description: 'The updated fan', schema: User } },
 });
 
+
+export const listSessions = /* @__PURE__ */ route({
+  operationId: 'listSessions',
+  method: 'GET',
+  path: '/api/auth/sessions',
+  summary: "The fan's live sessions: one per login, with when it was last refreshed and from what",
+  tags,
+  auth: 'required',
+  responses: { 200: { description: 'The sessions, most recently used first; `current` is the one this request comes from', schema: Sessions } },
+});
+
+export const endSession = /* @__PURE__ */ route({
+  operationId: 'endSession',
+  method: 'DELETE',
+  path: '/api/auth/sessions/{id}',
+  summary: 'End one session: its refresh token revoked, its access tokens and WebSocket connections ended at once',
+  tags,
+  auth: 'required',
+  params: SessionParams,
+  responses: { 204: { description: 'Ended' }, 404: { description: 'No such live session of yours' } },
+});
+
+export const endOtherSessions = /* @__PURE__ */ route({
+  operationId: 'endOtherSessions',
+  method: 'DELETE',
+  path: '/api/auth/sessions',
+  summary: 'End every session but the one this request comes from',
+  tags,
+  auth: 'required',
+  responses: { 204: { description: 'The others ended' } },
+});
+
+export const changePassword = /* @__PURE__ */ route({
+  operationId: 'changePassword',
+  method: 'POST',
+  path: '/api/auth/password',
+  summary: 'Change the password, proving the current one; ends the other sessions',
+  tags,
+  auth: 'required',
+  body: ChangePasswordBody,
+  responses: { 204: { description: 'Changed; this session goes on, the others are ended' }, 403: { description: 'The current password is wrong' } },
+});
+
+export const requestPasswordReset = /* @__PURE__ */ route({
+  operationId: 'requestPasswordReset',
+  method: 'POST',
+  path: '/api/auth/password-reset',
+  summary: 'Mail a single-use link to choose a new password (the same answer, in the same time, for any email)',
+  tags,
+  auth: 'none',
+  body: ResetRequestBody,
+  responses: { 202: { description: 'Accepted, whether or not the email has an account', schema: ResetRequested } },
+});
+
+export const confirmPasswordReset = /* @__PURE__ */ route({
+  operationId: 'confirmPasswordReset',
+  method: 'POST',
+  path: '/api/auth/password-reset/confirm',
+  summary: "Spend a reset link's token on a new password; ends every session",
+  tags,
+  auth: 'none',
+  body: ResetConfirmBody,
+  responses: {
+    204: { description: 'Password set; every session ended, log in again' },
+    400: { description: 'Not a password reset token (unknown, or of another purpose)' },
+    410: { description: 'The link was already used (`reset-token-used`) or has expired (`reset-token-expired`)' },
+  },
+});

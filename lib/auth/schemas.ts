@@ -31,23 +31,37 @@ export const Name = /* @__PURE__ */ schema(() =>
   ),
 );
 
+/** A password that is its account's email guesses itself: refused wherever a password is chosen. */
+export const isTheEmail = (password: string, email: string) => password.trim().toLowerCase() === email;
+export const NOT_THE_EMAIL = 'Password must not be the email address';
+
 export const RegisterBody = /* @__PURE__ */ schema(() =>
   z.strictObject({ email: Email, password: Password, name: Name, club_id: z.optional(ClubId) }).check(
-    z.refine((b) => b.password.trim().toLowerCase() !== b.email, {
-      error: 'Password must not be the email address',
-      path: ['password'],
-    }),
+    z.refine((b) => !isTheEmail(b.password, b.email), { error: NOT_THE_EMAIL, path: ['password'] }),
   ),
 );
+
+/** A password as typed to prove who one is: checked against the hash, whatever rules it was chosen under. */
+const GivenPassword = /* @__PURE__ */ schema(() => z.string().check(z.minLength(1), z.maxLength(1024)));
 
 export const LoginBody = /* @__PURE__ */ schema(() =>
   z.strictObject({
     email: Email,
-    password: z.string().check(z.minLength(1), z.maxLength(1024)),
+    password: GivenPassword,
   }),
 );
 
 export const RefreshBody = /* @__PURE__ */ schema(() => z.strictObject({ refresh_token: z.string().check(z.minLength(1), z.maxLength(512)) }));
+
+export const ChangePasswordBody = /* @__PURE__ */ schema(() => z.strictObject({ current_password: GivenPassword, new_password: Password }));
+
+export const ResetRequestBody = /* @__PURE__ */ schema(() => z.strictObject({ email: Email }));
+
+export const ResetConfirmBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(512)), password: Password }),
+);
+
+export const SessionParams = /* @__PURE__ */ schema(() => z.strictObject({ id: z.uuid({ error: 'Must be a session id' }) }));
 
 export const UpdateMeBody = /* @__PURE__ */ schema(() =>
   z
@@ -76,8 +90,28 @@ export const Session = /* @__PURE__ */ schema(() =>
   }),
 );
 
+export const SessionSummary = /* @__PURE__ */ schema(() =>
+  z.object({
+    id: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string(),
+    user_agent: z.nullable(z.string()),
+    current: z.boolean(),
+  }),
+);
+
+export const Sessions = /* @__PURE__ */ schema(() => z.object({ sessions: z.array(SessionSummary) }));
+
+/** What a reset request answers, whether or not the email has an account. */
+export const ResetRequested = /* @__PURE__ */ schema(() => z.object({ status: z.literal('accepted'), detail: z.string() }));
+
 export type RegisterInput = z.infer<typeof RegisterBody>;
 export type LoginInput = z.infer<typeof LoginBody>;
 export type UpdateMeInput = z.infer<typeof UpdateMeBody>;
 export type UserView = z.infer<typeof User>;
 export type SessionView = z.infer<typeof Session>;
+export type ChangePasswordInput = z.infer<typeof ChangePasswordBody>;
+export type ResetRequestInput = z.infer<typeof ResetRequestBody>;
+export type ResetConfirmInput = z.infer<typeof ResetConfirmBody>;
+export type SessionsView = z.infer<typeof Sessions>;
+export type ResetRequestedView = z.infer<typeof ResetRequested>;

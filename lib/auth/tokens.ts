@@ -42,8 +42,9 @@ const verifyingKeys = (): Promise<webcrypto.CryptoKey>[] => {
   return [signingKey(), ...previous.map((raw) => importSecret(raw, 'each of JWT_PREVIOUS_SECRETS'))];
 };
 
-export const signAccessToken = async (userId: string): Promise<string> =>
-  new SignJWT({})
+/** `sessionId` (the `sid` claim) names the session, so that ending it voids the token at once (./revocation). */
+export const signAccessToken = async (userId: string, sessionId?: string): Promise<string> =>
+  new SignJWT(sessionId ? { sid: sessionId } : {})
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(userId)
     .setIssuer(ISSUER)
@@ -73,17 +74,24 @@ const verifyWithAny = async (token: string, [key, ...others]: Promise<webcrypto.
   }
 };
 
+/** A verified access token: whose, of which session, issued and expiring when (seconds since the epoch for `issuedAt`). */
+export type AccessToken = { user: AuthUser; issuedAt: number; expiresAt: Date };
+
 /**
  * Accepts only our own HS256 tokens: the algorithm is pinned (so `alg: none`
  * and keys of other kinds are refused), and issuer, audience and expiry are
- * required. Answers the fan and until when the token holds.
+ * required. Says nothing of whether its session has been ended since: see
+ * `readLiveAccessToken` (./revocation).
  */
-export const readAccessToken = async (token: string): Promise<{ user: AuthUser; expiresAt: Date }> => {
+export const readAccessToken = async (token: string): Promise<AccessToken> => {
   const keys = verifyingKeys();
   try {
     const payload = await verifyWithAny(token, keys);
     if (!isUuid(payload.sub)) throw unauthorized('The access token is invalid.');
-    return { user: { id: payload.sub }, expiresAt: new Date(payload.exp! * 1000) };
+    // Tokens issued before sessions could be ended carry no `sid`.
+    if (payload.sid !== undefined && !isUuid(payload.sid)) throw unauthorized('The access token is invalid.');
+    const user: AuthUser = payload.sid === undefined ? { id: payload.sub } : { id: payload.sub, sessionId: payload.sid };
+    return { user, issuedAt: payload.iat!, expiresAt: new Date(payload.exp! * 1000) };
   } catch (error) {
     if (error instanceof errors.JOSEError) {
       throw unauthorized(error instanceof errors.JWTExpired ? 'The access token has expired.' : 'The access token is invalid.');
@@ -91,8 +99,6 @@ export const readAccessToken = async (token: string): Promise<{ user: AuthUser; 
     throw error;
   }
 };
-
-export const verifyAccessToken = async (token: string): Promise<AuthUser> => (await readAccessToken(token)).user;
 
 /**
  * A short-lived grant of this API's own to a fan (a waiting room's pass):
@@ -119,10 +125,13 @@ export const readGrant = async (audience: string, token: string): Promise<JWTPay
   }
 };
 
-/** Refresh tokens are opaque; only their SHA-256 is stored. */
-export const newRefreshToken = (): { token: string; hash: Buffer } => {
+/**
+ * Refresh tokens and the single-use tokens mailed to fans (password reset)
+ * are opaque: 256 random bits, of which only the SHA-256 is stored.
+ */
+export const newOpaqueToken = (): { token: string; hash: Buffer } => {
   const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashRefreshToken(token) };
+  return { token, hash: hashOpaqueToken(token) };
 };
 
-export const hashRefreshToken = (token: string): Buffer => createHash('sha256').update(token).digest();
+export const hashOpaqueToken = (token: string): Buffer => createHash('sha256').update(token).digest();

@@ -1,11 +1,11 @@
-import { verifyAccessToken } from '../auth/tokens';
+import { verifyLiveAccessToken } from '../auth/revocation';
 import { ProblemError, unauthorized } from './problem';
 import type { Auth } from './route';
 import { header, type Middleware } from './types';
 
 const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
 
-/** Sets `state.user` from a Bearer access token; a bad token is 401, but where the route is `lenient` (see `Auth`). */
+/** Sets `state.user` from a Bearer access token; a bad token, or one of an ended session, is 401, but where the route is `lenient` (see `Auth`). */
 export const authenticate = (mode: Auth): Middleware => ({
   before: async (request) => {
     if (mode === 'none') return;
@@ -17,7 +17,7 @@ export const authenticate = (mode: Auth): Middleware => ({
     const token = BEARER.exec(value)?.[1];
     if (!token && mode === 'lenient') return;
     if (!token) throw unauthorized('Send the access token as "Authorization: Bearer <token>".');
-    request.context.http.user = await verifyAccessToken(token).catch((error: unknown) => {
+    request.context.http.user = await verifyLiveAccessToken(token).catch((error: unknown) => {
       if (mode === 'lenient' && error instanceof ProblemError) return undefined;
       throw error;
     });

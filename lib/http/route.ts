@@ -55,7 +55,8 @@ export const route = <const R extends Route>(r: R): R => r;
 /** A route's rate-limit class: its own, else money for movements, reads for GETs, writes for the rest. */
 export const limitOf = (r: Route): LimitClass => r.limit ?? (r.idempotent ? 'money' : r.method === 'GET' ? 'reads' : 'writes');
 
-export type AuthUser = { id: string };
+/** The fan a request's access token names, and the session (refresh-token family) it was issued to. */
+export type AuthUser = { id: string; sessionId?: string };
 
 type Parsed<S> = S extends $ZodType ? output<S> : undefined;
 

@@ -58,39 +58,42 @@ const post = async ({ connection_id, endpoint, live }: Target, data: string): Pr
   if (forget) await closeConnection(connection_id);
 };
 
-/**
- * Posts to each connection `which` selects its fan's frame, in parallel.
- * Never throws: a push follows a change already committed, which its
- * failure must not turn into a failed request; failures are logged.
- */
-const push = async (type: string, which: (sql: Sql) => PendingQuery<Row[]>, frameOf: (userId: string) => string): Promise<void> => {
-  try {
-    const sql = db();
-    const targets = await sql<(Target & { user_id: string })[]>`
-      select connection_id, endpoint, user_id, expires_at > now() as live from ws_connections where ${which(sql)}`;
-    await deliver(type, targets, (target) => frameOf(target.user_id));
-  } catch (error) {
-    logger.error('push failed', { type, error: String(error) });
-  }
-};
+type Which = (sql: Sql) => PendingQuery<Row[]>;
 
-/** Posts (or closes) each target in parallel; failures are logged, never thrown. */
-const deliver = async <T extends Target>(type: string, targets: T[], frameOf: (target: T) => string): Promise<void> => {
-  const outcomes = await Promise.allSettled(targets.map((target) => post(target, frameOf(target))));
+/** Does `act` to each target, in parallel, and logs each failure. */
+const reach = async <T extends Target>(what: string, type: string, targets: T[], act: (target: T) => Promise<void>): Promise<void> => {
+  const outcomes = await Promise.allSettled(targets.map(act));
   outcomes.forEach((outcome, i) => {
     if (outcome.status === 'rejected') {
-      logger.warn('push failed', { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
+      logger.warn(`${what} failed`, { type, connection_id: targets[i]!.connection_id, status: statusOf(outcome.reason), error: String(outcome.reason) });
     }
   });
 };
 
 /**
- * Closes connections already forgotten in Postgres (their fan's account was
- * closed): each client is told by the socket closing, rather than by a push
- * it could ignore. Never throws.
+ * Posts to each connection `which` selects its fan's frame, in parallel.
+ * Never throws: a push follows a change already committed, which its
+ * failure must not turn into a failed request; failures are logged.
+ */
+const push = async (type: string, which: Which, frameOf: (userId: string) => string): Promise<void> => {
+  try {
+    const sql = db();
+    const targets = await sql<(Target & { user_id: string })[]>`
+      select connection_id, endpoint, user_id, expires_at > now() as live from ws_connections where ${which(sql)}`;
+    await reach('push', type, targets, (target) => post(target, frameOf(target.user_id)));
+  } catch (error) {
+    logger.error('push failed', { type, error: String(error) });
+  }
+};
+
+/**
+ * Closes connections (API Gateway's deleteConnection), those of ended
+ * sessions: read before the change that ended them, which may delete their
+ * rows (an account's deletion), and closed once it has committed. Never
+ * throws, as a push.
  */
 export const disconnect = (connections: Connection[]): Promise<void> =>
-  deliver('disconnect', connections.map(({ id, endpoint }) => ({ connection_id: id, endpoint, live: false })), () => '');
+  reach('disconnect', 'session-ended', connections.map(({ id, endpoint }) => ({ connection_id: id, endpoint, live: false })), (target) => post(target, ''));
 
 /** One frame for every connection, serialised once. */
 const same = (event: RealtimeEvent) => {

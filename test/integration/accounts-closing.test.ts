@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { handler as login } from '../../functions/auth/login';
 import { handler as me } from '../../functions/auth/me';
 import { handler as refresh } from '../../functions/auth/refresh';
+import { handler as walletBalance } from '../../functions/wallet/balance';
 import { handler as register } from '../../functions/auth/register';
 import { handler as postCreate } from '../../functions/feed/post-create';
 import { handler as addToCart } from '../../functions/shop/cart-add';
@@ -191,6 +192,8 @@ describe('closing an account', () => {
     expectProblem(await invoke(refresh, { path: '/api/auth/refresh', body: { refresh_token: fan.refresh } }), 401);
     expectProblem(await invoke(me, { path: '/api/auth/me', token: fan.token }), 401);
     expectProblem(await exportOf(fan), 401);
+    // Every route, not only those that look the fan up: the closing ended the sessions their access tokens name.
+    expectProblem(await invoke(walletBalance, { path: '/api/wallet/balance', token: fan.token }), 401);
     const again = await invoke(register, { path: '/api/auth/register', body: { email: fan.email, password: 'another good password', name: 'Claire Again' }, ip: randomIp() });
     expect(again.status).toBe(201);
     expect(again.body.user.id).not.toBe(fan.id);

@@ -240,6 +240,15 @@ const baselines: Record<string, () => Baseline> = {
   login: () => ({ body: { email: uniqueEmail('nobody'), password: 'wrong password' } }),
   refresh: () => ({ body: { refresh_token: 'not-a-refresh-token' } }),
   logout: () => ({ body: { refresh_token: 'not-a-refresh-token' } }),
+  // The hostile fan's one session is the current one: ending the others ends nothing, and no session of theirs has a random id.
+  listSessions: () => ({}),
+  endSession: () => ({ params: { id: randomUUID() } }),
+  endOtherSessions: () => ({}),
+  // The wrong current password: refused (403, then 429), the password and sessions kept.
+  changePassword: () => ({ body: { current_password: 'not the password', new_password: 'another long password' } }),
+  // An email of nobody's: accepted, nothing stored or sent.
+  requestPasswordReset: () => ({ body: { email: uniqueEmail('nobody') } }),
+  confirmPasswordReset: () => ({ body: { token: 'not-a-reset-token', password: 'a new long password' } }),
   getMe: () => ({}),
   updateMe: () => ({ body: { name: 'Hostile Fan' } }),
   exportMyData: () => ({}),
