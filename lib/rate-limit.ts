@@ -39,6 +39,8 @@ export const LIMITS = {
   'register-ip': { tokens: 20, window: '15 m' },
   'login-ip': { tokens: 100, window: '15 m' },
   'money-request-user': { tokens: 30, window: '1 h' },
+  // Verification links a fan asks for (a resend, an email change): each is an email to an address they typed.
+  'verification-mail-user': { tokens: 3, window: '1 h' },
 } as const satisfies Record<LimitClass, Limit> & Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;
@@ -124,6 +126,8 @@ export const consume = async (name: LimitName, subject: string): Promise<void> =
  */
 export const ATTEMPTS = {
   'login-email': { tokens: 5, seconds: 15 * 60 },
+  // A signed-in fan's password, asked again before the account's email changes: a stolen access token must not guess it.
+  'password-user': { tokens: 5, seconds: 15 * 60 },
 } as const;
 
 const attemptsKey = (name: keyof typeof ATTEMPTS, subject: string) => `${RATE_PREFIX}:${identifier(name, subject)}`;

@@ -5,12 +5,17 @@ import { checkPassword, hashPassword } from './passwords';
 import type { LoginInput, RegisterInput, SessionView } from './schemas';
 import { issue } from './sessions';
 import { USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
+import { mailFirstLink } from './verification';
 
 // Register and log in: the doors that take a password, and so the ones with
 // rate limits. Apart from ./sessions, so that the refresh and logout functions
 // carry neither bcrypt nor @upstash/ratelimit.
 
-/** Creates the fan, their empty euro wallet and a first session, together. */
+/**
+ * Creates the fan, their empty euro wallet and a first session, together,
+ * and mails them a link to verify their email: signing up does not wait
+ * for it to be opened, nor fail if it cannot be sent.
+ */
 export const register = async (input: RegisterInput, ip: string): Promise<SessionView> => {
   await consume('register-ip', ip);
   const password = await hashPassword(input.password);
@@ -21,6 +26,7 @@ export const register = async (input: RegisterInput, ip: string): Promise<Sessio
         values (${input.email}, ${password}, ${input.name}, ${input.club_id ?? null})
         returning ${sql(USER_COLUMNS)}`;
       await sql`insert into wallets (user_id) values (${user!.id})`;
+      await mailFirstLink(sql, user!);
       return issue(sql, user!);
     });
   } catch (error) {

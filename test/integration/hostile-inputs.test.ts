@@ -241,7 +241,10 @@ const baselines: Record<string, () => Baseline> = {
   refresh: () => ({ body: { refresh_token: 'not-a-refresh-token' } }),
   logout: () => ({ body: { refresh_token: 'not-a-refresh-token' } }),
   getMe: () => ({}),
-  updateMe: () => ({ body: { name: 'Hostile Fan' } }),
+  // The fan's own email, with their password: no change, no mail.
+  updateMe: () => ({ body: { name: 'Hostile Fan', email: fan.email, password: fan.password } }),
+  verifyEmail: () => ({ body: { token: 'not-a-verification-token' } }),
+  resendVerification: () => ({}),
   getBalance: () => ({}),
   listTransactions: () => ({}),
   deposit: () => ({ body: { amount: REFUSED_DEPOSIT, method: 'card' } }),
