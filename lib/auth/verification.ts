@@ -1,6 +1,6 @@
 import { invalidate, keys } from '../cache';
 import { db, tx, type Tx } from '../db';
-import { accountGone, ProblemError, unavailable } from '../http/problem';
+import { accountGone, conflict, gone, ProblemError, unavailable } from '../http/problem';
 import type { AuthUser } from '../http/route';
 import { logger } from '../log';
 import { appLink, sendMail } from '../mail';
@@ -54,24 +54,24 @@ const issueLink = async (sql: Tx, user: UserRow, to: string): Promise<Mail> => {
   return verificationMail(to, token, to !== user.email);
 };
 
-/** Mail that must not fail what sent it: a fan who never gets it asks for another. */
-const sendQuietly = async (mail: Mail, userId: string): Promise<void> => {
+/** Whether the mail went; one that did not is logged (without its link), and fails nothing by itself. */
+const delivered = async (mail: Mail, userId: string): Promise<boolean> => {
   try {
     await sendMail(mail);
+    return true;
   } catch (error) {
     logger.error('mail not sent', { user_id: userId, subject: mail.subject, error: String(error) });
+    return false;
   }
 };
 
 /** The new fan's first link, mailed once their account is committed; registering never waits on it to succeed. */
 export const mailFirstLink = async (sql: Tx, user: UserRow): Promise<void> => {
   const mail = await issueLink(sql, user, user.email);
-  sql.afterCommit(() => sendQuietly(mail, user.id));
+  sql.afterCommit(() => delivered(mail, user.id));
 };
 
 type TokenRow = { id: string; user_id: string; purpose: string; email: string; used_at: Date | null; voided_at: Date | null; expired: boolean };
-
-const gone = (slug: string, detail: string) => new ProblemError(410, slug, detail);
 
 /** Why a token found cannot verify anything, if it cannot. */
 const refusal = (token: TokenRow, signedIn: AuthUser | undefined): ProblemError | undefined => {
@@ -131,15 +131,10 @@ export const resendVerification = async (userId: string): Promise<{ sent_to: str
       ) as pending
       from users where id = ${userId} for update`;
     if (!user) throw accountGone();
-    if (!user.pending && user.email_verified_at) throw new ProblemError(409, 'email-already-verified', 'Your email is already verified.');
+    if (!user.pending && user.email_verified_at) throw conflict('email-already-verified', 'Your email is already verified.');
     return issueLink(sql, user, user.pending ?? user.email);
   });
-  try {
-    await sendMail(mail);
-  } catch (error) {
-    logger.error('mail not sent', { user_id: userId, subject: mail.subject, error: String(error) });
-    throw unavailable('The email could not be sent just now; ask again in a moment.');
-  }
+  if (!(await delivered(mail, userId))) throw unavailable('The email could not be sent just now; ask again in a moment.');
   return { sent_to: mail.to };
 };
 
@@ -174,8 +169,8 @@ export const updateMe = async (userId: string, input: UpdateMeInput): Promise<Up
       if ((await sql`select 1 from users where email = ${email}`).length > 0) throw emailTaken();
       const link = await issueLink(sql, user, email);
       sql.afterCommit(async () => {
-        await sendQuietly(link, userId);
-        await sendQuietly(changeNotice(user.email, email), userId);
+        await delivered(link, userId);
+        await delivered(changeNotice(user.email, email), userId);
       });
       return { ...toUser(user), pending_email: email };
     });

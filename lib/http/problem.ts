@@ -20,6 +20,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -60,6 +61,8 @@ export const unauthorized = (detail = 'A valid access token is required.', slug 
 export const accountGone = () => unauthorized('This account no longer exists.');
 export const notFound = (detail: string) => new ProblemError(404, 'not-found', detail);
 export const conflict = (slug: string, detail: string) => new ProblemError(409, slug, detail);
+/** A one-time thing (a link's token) that was good once and is no more. */
+export const gone = (slug: string, detail: string) => new ProblemError(410, slug, detail);
 export const refused = (slug: string, detail: string, extra: Record<string, unknown> = {}) =>
   new ProblemError(422, slug, detail, extra);
 export const tooManyRequests = (retryAfterSeconds: number, detail: string) =>

@@ -13,6 +13,7 @@ import { handler as resend } from '../../functions/auth/verify-email-resend';
 import { handler as updateMe } from '../../functions/users/update-me';
 import { hashRefreshToken } from '../../lib/auth/tokens';
 import { db } from '../../lib/db';
+import { logger } from '../../lib/log';
 import { mailProvider } from '../../lib/mail';
 import { newFan, uniqueEmail, type Fan } from '../support/fans';
 import { invoke, randomIp } from '../support/http';
@@ -247,10 +248,15 @@ describe('mail through Amazon SES', () => {
 
   it('failing, fails no registration (logged; the fan asks again), and a resend answers 503', async () => {
     await withSes(async (ses) => {
+      const logged = vi.spyOn(logger, 'error');
       // The SDK tries twice.
       ses.failNext(2);
       const fan = await newFan();
       expect(ses.sent).toHaveLength(0);
+      expect(logged).toHaveBeenCalledWith('mail not sent', expect.objectContaining({ user_id: fan.id, subject: 'Confirm your PaieCashFan email' }));
+      // Never the link: whoever reads the logs must not be able to verify the address.
+      expect(JSON.stringify(logged.mock.calls)).not.toContain('token=');
+      logged.mockRestore();
       ses.failNext(2);
       expectProblem(await resendFor(fan), 503, 'service-unavailable');
       const again = await resendFor(fan);

@@ -8,6 +8,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { vi } from 'vitest';
 
 export const CREDENTIALS = { accessKeyId: 'AKIDSESSTANDIN', secretAccessKey: 'ses-stand-in-secret-access-key', region: 'eu-west-3' };
@@ -52,20 +53,12 @@ const checkSignature = (req: IncomingMessage, body: string): { verdict: string; 
   return { verdict: hmac(key, toSign).toString('hex') === signature ? 'ok' : 'signature does not match', scope: scope! };
 };
 
-const read = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-
 export const startSesStandIn = async (): Promise<SesStandIn> => {
   const sent: Sent[] = [];
   const requests: SesStandIn['requests'] = [];
   let failing = 0;
   const server = createServer(async (req, res) => {
-    const raw = await read(req);
+    const raw = await text(req);
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const { verdict, scope } = checkSignature(req, raw);
     requests.push({ method: req.method ?? 'GET', path: url.pathname, signature: verdict });
