@@ -102,7 +102,7 @@ describe('a verification token', () => {
     const reset = 'a-reset-token-of-another-purpose-0123456789';
     await db()`
       insert into email_tokens (user_id, purpose, token_hash, email, expires_at)
-      values (${fan.id}, 'reset-password', ${hashRefreshToken(reset)}, ${fan.email}, now() + interval '1 hour')`;
+      values (${fan.id}, 'password-reset', ${hashRefreshToken(reset)}, ${fan.email}, now() + interval '1 hour')`;
     expectProblem(await verify(reset), 400, 'wrong-token-purpose');
     expectProblem(await verify('no-such-token'), 400, 'invalid-token');
     expect((await meOf(fan)).email_verified).toBe(false);
