@@ -63,11 +63,15 @@ export const config = {
    * default of local runs and tests, which receives the money at once and
    * which no deployed stage may run.
    */
+  paymentProvider: () => env('PAYMENT_PROVIDER') ?? 'simulated',
   /** Who sends email: `outbox` (default; kept in the outbox table, refused on a deployed stage) or `ses`. */
   mailProvider: () => env('MAIL_PROVIDER') ?? 'outbox',
+  /** The address emails come from: one SES has verified (its domain or itself) for the stage's account and region. */
+  mailFrom: () => env('MAIL_FROM'),
+  /** A stand-in of SES's API (a test's own server), e.g. `http://127.0.0.1:4579`; unset, SES itself in the Lambda's region. */
+  sesEndpoint: () => env('SES_ENDPOINT'),
   /** The app's address, which the links in emails open. */
   appUrl: () => env('APP_URL') ?? 'http://localhost:3000',
-  paymentProvider: () => env('PAYMENT_PROVIDER') ?? 'simulated',
   stripeSecretKey: () => env('STRIPE_SECRET_KEY'),
   /** The signing secret of the webhook endpoint (`whsec_…`), which Stripe's events are checked with. */
   stripeWebhookSecret: () => env('STRIPE_WEBHOOK_SECRET'),

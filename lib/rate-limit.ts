@@ -44,6 +44,8 @@ export const LIMITS = {
   // Each reset request mails a fan: per address against a sweep, per email against flooding one inbox. Confirming counts per address too.
   'password-reset-ip': { tokens: 20, window: '15 m' },
   'password-reset-email': { tokens: 5, window: '1 h' },
+  // Verification links a fan asks for (a resend, an email change): each is an email to an address they typed.
+  'verification-mail-user': { tokens: 3, window: '1 h' },
 } as const satisfies Record<LimitClass, Limit> & Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;
@@ -129,7 +131,7 @@ export const consume = async (name: LimitName, subject: string): Promise<void> =
  */
 export const ATTEMPTS = {
   'login-email': { tokens: 5, seconds: 15 * 60 },
-  // A stolen access token must not be a way to guess the password it lacks (changing it and closing the account ask for it).
+  // A stolen access token must not be a way to guess the password it lacks (changing it or the email, and closing the account, ask for it).
   'password-user': { tokens: 5, seconds: 15 * 60 },
 } as const;
 

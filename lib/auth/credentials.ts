@@ -6,6 +6,7 @@ import { checkPassword, hashPassword } from './passwords';
 import { isTheEmail, NOT_THE_EMAIL, type ChangePasswordInput, type LoginInput, type RegisterInput, type SessionView } from './schemas';
 import { currentSession, endSessions, issue } from './sessions';
 import { USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
+import { mailFirstLink } from './verification';
 
 // Register, log in and change the password: the doors that take a password,
 // and so the ones with rate limits. Apart from ./sessions, so that the
@@ -14,7 +15,11 @@ import { USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
 /** Where the client says who it is: the User-Agent a session is shown by. */
 type Client = { ip: string; userAgent: string | undefined };
 
-/** Creates the fan, their empty euro wallet and a first session, together. */
+/**
+ * Creates the fan, their empty euro wallet and a first session, together,
+ * and mails them a link to verify their email: signing up does not wait
+ * for it to be opened, nor fail if it cannot be sent.
+ */
 export const register = async (input: RegisterInput, { ip, userAgent }: Client): Promise<SessionView> => {
   await consume('register-ip', ip);
   const password = await hashPassword(input.password);
@@ -25,6 +30,7 @@ export const register = async (input: RegisterInput, { ip, userAgent }: Client):
         values (${input.email}, ${password}, ${input.name}, ${input.club_id ?? null})
         returning ${sql(USER_COLUMNS)}`;
       await sql`insert into wallets (user_id) values (${user!.id})`;
+      await mailFirstLink(sql, user!);
       return issue(sql, user!, { userAgent });
     });
   } catch (error) {

@@ -1,6 +1,7 @@
 import { route } from '../http/route';
 import {
   ChangePasswordBody,
+  EmailTokenBody,
   LoginBody,
   RefreshBody,
   RegisterBody,
@@ -10,8 +11,10 @@ import {
   Session,
   SessionParams,
   Sessions,
+  UpdatedUser,
   UpdateMeBody,
   User,
+  VerificationSent,
 } from './schemas';
 
 const tags = ['auth'] as const;
@@ -77,11 +80,46 @@ export const updateMe = /* @__PURE__ */ route({
   operationId: 'updateMe',
   method: 'PATCH',
   path: '/api/users/me',
-  summary: 'Change name or club',
+  summary: 'Change name, club or email (an email change needs the password, and the new address verified)',
   tags: ['users'],
   auth: 'required',
   body: UpdateMeBody,
-  responses: { 200: { description: 'The updated fan', schema: User } },
+  responses: {
+    200: { description: 'The updated fan; a new email is `pending_email` until the link mailed to it is opened', schema: UpdatedUser },
+    403: { description: 'Wrong password' },
+    409: { description: 'Email taken' },
+  },
+});
+
+export const verifyEmail = /* @__PURE__ */ route({
+  operationId: 'verifyEmail',
+  method: 'POST',
+  path: '/api/auth/verify-email',
+  summary: 'Spend the token of a verification link: the address it was mailed to is verified (and becomes the email, after a change)',
+  tags,
+  // The link may be opened where the fan is not signed in; where they are, it must be theirs.
+  auth: 'optional',
+  body: EmailTokenBody,
+  responses: {
+    200: { description: 'The fan, their address verified', schema: User },
+    400: { description: 'Not a verification token' },
+    403: { description: "Another fan's token" },
+    409: { description: 'The new address was taken meanwhile' },
+    410: { description: 'Expired, already used, or voided by a newer link' },
+  },
+});
+
+export const resendVerification = /* @__PURE__ */ route({
+  operationId: 'resendVerification',
+  method: 'POST',
+  path: '/api/auth/verify-email/resend',
+  summary: 'Mail a new verification link (to the address awaiting one), voiding the earlier ones',
+  tags,
+  auth: 'required',
+  responses: {
+    202: { description: 'A new link is on its way', schema: VerificationSent },
+    409: { description: 'Already verified' },
+  },
 });
 
 

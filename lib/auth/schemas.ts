@@ -65,9 +65,16 @@ export const SessionParams = /* @__PURE__ */ schema(() => z.strictObject({ id: z
 
 export const UpdateMeBody = /* @__PURE__ */ schema(() =>
   z
-    .strictObject({ name: z.optional(Name), club_id: z.optional(z.nullable(ClubId)) })
-    .check(z.refine((b) => b.name !== undefined || b.club_id !== undefined, { error: 'Send name, club_id or both' })),
+    .strictObject({ name: z.optional(Name), club_id: z.optional(z.nullable(ClubId)), email: z.optional(Email), password: z.optional(GivenPassword) })
+    .check(
+      z.refine((b) => b.name !== undefined || b.club_id !== undefined || b.email !== undefined, { error: 'Send name, club_id, email or several' }),
+      // Whoever holds a stolen access token must not move the account to an address of theirs.
+      z.refine((b) => b.email === undefined || b.password !== undefined, { error: 'Send your password to change your email', path: ['password'] }),
+    ),
 );
+
+/** The token of a link mailed to the fan (`?token=` of the link). */
+export const EmailTokenBody = /* @__PURE__ */ schema(() => z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(512)) }));
 
 export const User = /* @__PURE__ */ schema(() =>
   z.object({
@@ -75,10 +82,17 @@ export const User = /* @__PURE__ */ schema(() =>
     email: z.string(),
     name: z.string(),
     club_id: z.nullable(z.string()),
+    /** Whether the fan opened the link mailed to `email`. */
+    email_verified: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),
   }),
 );
+
+/** The fan after a change; `pending_email` while a new address awaits the link mailed to it, `email` staying theirs until then. */
+export const UpdatedUser = /* @__PURE__ */ schema(() => z.extend(User, { pending_email: z.optional(z.string()) }));
+
+export const VerificationSent = /* @__PURE__ */ schema(() => z.object({ sent_to: z.string() }));
 
 export const Session = /* @__PURE__ */ schema(() =>
   z.object({
@@ -109,6 +123,7 @@ export type RegisterInput = z.infer<typeof RegisterBody>;
 export type LoginInput = z.infer<typeof LoginBody>;
 export type UpdateMeInput = z.infer<typeof UpdateMeBody>;
 export type UserView = z.infer<typeof User>;
+export type UpdatedUserView = z.infer<typeof UpdatedUser>;
 export type SessionView = z.infer<typeof Session>;
 export type ChangePasswordInput = z.infer<typeof ChangePasswordBody>;
 export type ResetRequestInput = z.infer<typeof ResetRequestBody>;

@@ -1,5 +1,6 @@
 import { config } from '../config';
 import { outboxProvider } from './outbox';
+import { sesProvider } from './ses';
 import type { Mail, MailProvider } from './types';
 
 /**
@@ -8,10 +9,17 @@ import type { Mail, MailProvider } from './types';
  */
 export const mailProvider = (): MailProvider => {
   const name = config.mailProvider();
-  if (name !== 'outbox') throw new Error(`MAIL_PROVIDER=${name} is no mail provider: set outbox.`);
+  if (name === 'ses') {
+    if (!config.mailFrom()) throw new Error('MAIL_PROVIDER=ses needs MAIL_FROM, the address mail is sent from.');
+    return sesProvider;
+  }
+  if (name !== 'outbox') throw new Error(`MAIL_PROVIDER=${name} is no mail provider: set ses or outbox.`);
   if (config.deployed()) throw new Error(`MAIL_PROVIDER=outbox keeps mail nobody reads: stage ${config.stage()} must set ses.`);
   return outboxProvider;
 };
+
+// As the function starts: one misconfigured fails its cold start rather than serve.
+mailProvider();
 
 /** Sends one message through the configured provider. */
 export const sendMail = (mail: Mail): Promise<void> => mailProvider().send(mail);

@@ -191,6 +191,28 @@ describe('the packaged deploy', () => {
     }
   });
 
+  it('refuses to start, on a deployed stage, a function that sends mail with the outbox, or with SES and no sender', () => {
+    const senders = lambdas().filter(([name]) => ['authRegister', 'usersUpdateMe', 'authVerifyEmailResend'].includes(name));
+    expect(senders).toHaveLength(3);
+    for (const [name, props] of senders) {
+      const refused = start(name, props, { STAGE: 'prod', MAIL_PROVIDER: 'outbox' });
+      expect(refused.status, name).not.toBe(0);
+      expect(refused.stderr, name).toContain('MAIL_PROVIDER=outbox keeps mail nobody reads');
+      expect(start(name, props, { STAGE: 'prod', MAIL_PROVIDER: 'ses' }).stderr, name).toContain('MAIL_PROVIDER=ses needs MAIL_FROM');
+      expect(start(name, props, { STAGE: 'prod', MAIL_PROVIDER: 'ses', MAIL_FROM: 'no-reply@paiecashfan.test' }).status, name).toBe(0);
+    }
+  });
+
+  it('lets the functions send email through SES, from the identities of their own account and region only', () => {
+    const [, role] = ofType('AWS::IAM::Role').find(([id]) => id === 'IamRoleLambdaExecution')!;
+    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['ses:SendEmail'],
+      Resource: { 'Fn::Join': [':', ['arn:aws:ses', { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'identity/*']] },
+    });
+  });
+
   it("hands Stripe's secret key to the functions that make and cancel PaymentIntents alone, and the webhook's secret to the webhook alone", () => {
     const holders = (variable: string) =>
       lambdas()
@@ -291,6 +313,11 @@ describe('the settings of a deployed stage (serverless.yml)', () => {
   it.each(deployed)('%s collects top-ups through Stripe, never the simulated provider, and from Stripe itself', (stage) => {
     expect(yml.params[stage]!.paymentProvider).toBe('stripe');
     expect(yml.params[stage]!.stripeApiBase).toBe('');
+  });
+
+  it.each(deployed)('%s sends mail through SES, never the outbox, and to SES itself', (stage) => {
+    expect(yml.params[stage]!.mailProvider).toBe('ses');
+    expect(yml.params[stage]!.sesEndpoint).toBe('');
   });
 
   it.each(deployed)('%s defines every setting serverless.yml uses, and those of dev', (stage) => {

@@ -250,10 +250,13 @@ const baselines: Record<string, () => Baseline> = {
   requestPasswordReset: () => ({ body: { email: uniqueEmail('nobody') } }),
   confirmPasswordReset: () => ({ body: { token: 'not-a-reset-token', password: 'a new long password' } }),
   getMe: () => ({}),
-  updateMe: () => ({ body: { name: 'Hostile Fan' } }),
   exportMyData: () => ({}),
   // A wrong password: refused, the account stays.
   closeAccount: () => ({ body: { password: 'not the password' } }),
+  // The fan's own email, with their password: no change, no mail.
+  updateMe: () => ({ body: { name: 'Hostile Fan', email: fan.email, password: fan.password } }),
+  verifyEmail: () => ({ body: { token: 'not-a-verification-token' } }),
+  resendVerification: () => ({}),
   getBalance: () => ({}),
   listTransactions: () => ({}),
   deposit: () => ({ body: { amount: REFUSED_DEPOSIT, method: 'card' } }),
