@@ -62,13 +62,16 @@ export const checkNewPassword = (password: string, email: string, field: string)
   if (isTheEmail(password, email)) throw badRequest(NOT_THE_EMAIL, [{ path: `body.${field}`, message: NOT_THE_EMAIL }]);
 };
 
+/** What a reset token may be spent on, stored beside it: a token mailed for anything else is no reset link. */
+export const RESET_PURPOSE = 'password-reset';
+
 /**
  * Stores a new password hash and spends the fan's outstanding reset links:
  * one mailed before the change must not undo it.
  */
 export const setPassword = async (sql: Tx, userId: string, hash: string): Promise<void> => {
   await sql`update users set password = ${hash}, updated_at = now() where id = ${userId}`;
-  await sql`update password_reset_tokens set used_at = now() where user_id = ${userId} and used_at is null`;
+  await sql`update email_tokens set used_at = now() where user_id = ${userId} and purpose = ${RESET_PURPOSE} and used_at is null`;
 };
 
 /**

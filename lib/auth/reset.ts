@@ -4,14 +4,12 @@ import { badRequest, gone } from '../http/problem';
 import { logger } from '../log';
 import { appLink, sendMail } from '../mail';
 import { clearAttempts, consume } from '../rate-limit';
-import { checkNewPassword, setPassword } from './credentials';
+import { checkNewPassword, RESET_PURPOSE as PURPOSE, setPassword } from './credentials';
 import { hashPassword } from './passwords';
 import type { ResetConfirmInput, ResetRequestedView, ResetRequestInput } from './schemas';
 import { endSessions } from './sessions';
 import { hashOpaqueToken, newOpaqueToken } from './tokens';
 
-/** What a reset token may be spent on, stored beside it: a token mailed for anything else is no reset link. */
-const PURPOSE = 'password-reset';
 const VALID_FOR_MINUTES = 30;
 
 /**
@@ -41,8 +39,8 @@ export const requestReset = async ({ email }: ResetRequestInput, ip: string): Pr
   const [fan] = await db()<{ email: string; name: string }[]>`
     with fan as (select id, email, name from users where email = ${email}),
     stored as (
-      insert into password_reset_tokens (user_id, purpose, token_hash, expires_at)
-      select id, ${PURPOSE}, ${hash}, now() + make_interval(mins => ${VALID_FOR_MINUTES}) from fan)
+      insert into email_tokens (user_id, purpose, token_hash, email, expires_at)
+      select id, ${PURPOSE}, ${hash}, email, now() + make_interval(mins => ${VALID_FOR_MINUTES}) from fan)
     select email, name from fan`;
   if (fan) {
     await sendMail({
@@ -79,7 +77,7 @@ const find = async (hash: Buffer): Promise<Found | undefined> =>
   (
     await db()<Found[]>`
       select t.user_id, u.email, t.used_at is not null as used, t.expires_at <= now() as expired
-      from password_reset_tokens t join users u on u.id = t.user_id
+      from email_tokens t join users u on u.id = t.user_id
       where t.token_hash = ${hash} and t.purpose = ${PURPOSE}`
   )[0];
 
@@ -100,7 +98,7 @@ export const confirmReset = async ({ token, password }: ResetConfirmInput, ip: s
   await tx(async (sql) => {
     // Spent only if still spendable now: of two confirmations at once, one wins.
     const [spent] = await sql<{ user_id: string }[]>`
-      update password_reset_tokens set used_at = now()
+      update email_tokens set used_at = now()
       where token_hash = ${hash} and purpose = ${PURPOSE} and used_at is null and expires_at > now()
       returning user_id`;
     if (!spent) throw refusal(await find(hash)) ?? new Error('a reset token neither spendable nor refused');

@@ -161,7 +161,7 @@ describe('password reset', () => {
     const other = await newFan();
     await askReset(other.email);
     const stale = await mailedToken(other.email);
-    await db()`update password_reset_tokens set expires_at = now() - interval '1 second' where user_id = ${other.id}`;
+    await db()`update email_tokens set expires_at = now() - interval '1 second' where user_id = ${other.id}`;
     const expired = await confirm(stale, 'a brand new password');
     expect(expired.status).toBe(410);
     expect(expired.body.type).toBe('/problems/reset-token-expired');
