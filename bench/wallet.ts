@@ -12,9 +12,13 @@
  *   handler and as the old flow's plain SQL, each on a category of its own;
  *   then the tickets are counted against the seats.
  * - Where the CPU goes: the handler's own per transfer (p50 and p95, one
- *   transfer at a time), and per transfer under load, the API process's,
- *   the Redis bridge's (a process of its own) and the rest of the machine's
- *   (Postgres, mostly).
+ *   transfer at a time); and per movement (transfer, deposit, checkout,
+ *   ticket purchase, each beside its plain SQL where there is one), the API
+ *   process's, the Redis bridge's (a process of its own), Postgres's, Redis's
+ *   and the rest of the machine's.
+ * - Where a transfer's Postgres time goes: each PL/pgSQL function's own
+ *   time as Postgres counts it (track_functions), and what is left outside
+ *   them of the Postgres CPU measured.
  *
  * Runs on its own fresh database (DATABASE_URL's server, else an embedded
  * one) and drops it at the end. Prints figures, asserts nothing.
