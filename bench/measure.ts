@@ -1,6 +1,6 @@
 /** The load loop, percentiles, scratch set-up, CPU time and table cells the benchmarks share. */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
 export type Stats = { count: number; perSecond: number; p50: number; p95: number; errors: number; firstError?: string };
@@ -61,6 +61,71 @@ export const machineCpuMs = async (): Promise<number | undefined> => {
   const idle = ticks[3]! + (ticks[4] ?? 0); // idle + iowait
   return ((ticks.reduce((a, b) => a + b, 0) - idle) * 1000) / 100; // USER_HZ is 100 on Linux
 };
+
+/**
+ * CPU time of process `pid` so far, in ms, or undefined once it is gone:
+ * from /proc/<pid>/schedstat (ns) where the kernel keeps it, else utime and
+ * stime of /proc/<pid>/stat, whose 10 ms ticks are too coarse for a short
+ * phase split over many processes.
+ */
+export const processCpuMs = async (pid: number): Promise<number | undefined> => {
+  const ns = Number((await readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => '')).split(' ')[0]);
+  if (ns > 0) return ns / 1e6;
+  // utime and stime, the 14th and 15th fields, after the command's closing parenthesis.
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ');
+  if (!fields) return undefined;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+};
+
+/** The processes of this machine, with their command line (spaces for NULs) and name, read from /proc. */
+const processes = async (): Promise<Array<{ pid: number; name: string; command: string }>> => {
+  const pids = (await readdir('/proc').catch(() => [])).filter((d) => /^\d+$/.test(d)).map(Number);
+  const read = async (pid: number) => {
+    const [name, command] = await Promise.all([readFile(`/proc/${pid}/comm`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')].map((p) => p.catch(() => '')));
+    return { pid, name: name!.trim(), command: command!.replaceAll('\0', ' ').trim() };
+  };
+  return Promise.all(pids.map(read));
+};
+
+/** Postgres's auxiliary processes, which work for every database of the server (WAL, checkpoints, vacuum). */
+const POSTGRES_SERVER = /^postgres: (?:\S+: )?(?:checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher|archiver|stats collector)\b/;
+
+/** CPU time so far, in ms, of each of a group of processes, by pid. */
+export type GroupCpu = Map<number, number>;
+
+const groupCpu = async (pids: number[]): Promise<GroupCpu> => {
+  const times = await Promise.all(pids.map(async (pid) => [pid, await processCpuMs(pid)] as const));
+  return new Map(times.filter((t): t is readonly [number, number] => t[1] !== undefined));
+};
+
+/**
+ * The CPU a group spent between two readings, in ms, or NaN where neither
+ * found a process. A process that started between them counts whole; one
+ * that ended counts nothing, as its last moments cannot be read: a pool's
+ * connection closing must not take its earlier work off the sum.
+ */
+export const cpuBetween = (before: GroupCpu, after: GroupCpu): number => {
+  if (before.size === 0 && after.size === 0) return NaN;
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+};
+
+/**
+ * The processes of this machine that work for `database`: its backends (one
+ * a connection, and any autovacuum or parallel worker naming it), the
+ * postmaster and the server's auxiliary processes. The backends of other
+ * databases are left out.
+ */
+export const postgresCpu = async (database: string): Promise<GroupCpu> =>
+  groupCpu(
+    (await processes())
+      .filter(({ name, command }) => name === 'postgres' && (command.split(' ').includes(database) || POSTGRES_SERVER.test(command) || !command.startsWith('postgres:')))
+      .map((p) => p.pid),
+  );
+
+/** Every `redis-server` of this machine. */
+export const redisServerCpu = async (): Promise<GroupCpu> => groupCpu((await processes()).filter((p) => p.name === 'redis-server').map((p) => p.pid));
 
 /** Table cells: text padded to a column's width, a number right-aligned (– when not a number). */
 export const left = (v: string, width: number) => v.padEnd(width);

@@ -8,11 +8,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { answers, freePort } from '../scripts/local-services';
+import { processCpuMs } from './measure';
 
 export type PgBouncer = {
   /** DATABASE_URL of the scratch database through the pooler. */
@@ -98,11 +99,7 @@ export const startPgBouncer = async (binary: string, databaseUrl: string, poolSi
   return {
     url: url.toString(),
     poolSize,
-    cpuMs: async () => {
-      // utime and stime, the 14th and 15th fields of /proc/<pid>/stat, after the command's closing parenthesis.
-      const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ') ?? [];
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-    },
+    cpuMs: async () => (await processCpuMs(child.pid!)) ?? NaN,
     stop,
   };
 };
