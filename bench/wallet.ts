@@ -276,6 +276,9 @@ export const main = async (): Promise<Figure[]> => {
     const { shardOf } = await import('../lib/wallet/ledger');
     const { closeDb, db } = await import('../lib/db');
     cleanups.push(closeDb);
+    // A running stage's steady state: the minute job has vouched for Redis's copies of ended sessions, so a request's
+    // token is checked in Redis alone; a Redis just started would send each one to Postgres for a token's lifetime.
+    await (await import('../lib/auth/revocation')).mirrorVoids();
 
     const plain = postgres(databaseUrl, { max: WORKERS, onnotice: () => {} });
     cleanups.push(() => plain.end({ timeout: 5 }));
