@@ -1,9 +1,8 @@
 import { feedPages, invalidate, keys, type CacheKey } from '../cache';
-import { db, tx, type Tx } from '../db';
+import { tx, type Tx } from '../db';
 import { accountGone, ProblemError } from '../http/problem';
 import { display } from '../money';
-import { checkPassword } from '../auth/passwords';
-import { clearAttempts, countAttempt } from '../rate-limit';
+import { proveOwnPassword } from '../auth/passwords';
 import { endSessions } from '../auth/sessions';
 import { insightsKey, predictionsKey } from '../insights/keys';
 import { recommendationsKey } from '../recommendations/keys';
@@ -17,7 +16,6 @@ type Reason = { reason: string; [figure: string]: unknown };
 
 type Holdings = { balance: number; frozen: boolean; upcoming_tickets: number; open_offers: number; open_disputes: number; owed: number; payable_deposits: number };
 
-const wrongPassword = () => new ProblemError(403, 'wrong-password', 'The password is incorrect.');
 
 /**
  * What still ties the fan to the service. Money in the wallet is theirs
@@ -109,12 +107,7 @@ const cachesOf = (me: string, companions: string[]): CacheKey[] => [
  * revoked and their sockets closed.
  */
 export const closeAccount = async (me: string, input: CloseAccountInput): Promise<void> => {
-  await countAttempt('password-user', me);
-  // The slow hash is checked outside any transaction: no connection waits on it.
-  const [user] = await db()<{ password: string }[]>`select password from users where id = ${me} and deleted_at is null`;
-  if (!user) throw accountGone();
-  if (!(await checkPassword(input.password, user.password))) throw wrongPassword();
-  await clearAttempts('password-user', me);
+  await proveOwnPassword(me, input.password);
   await tx(async (sql) => {
     const held = await holdings(sql, me);
     if (!held) throw accountGone();

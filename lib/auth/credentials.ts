@@ -1,8 +1,8 @@
 import { db, tx, type Tx } from '../db';
-import { accountGone, badRequest, ProblemError, unauthorized } from '../http/problem';
+import { badRequest, unauthorized } from '../http/problem';
 import type { AuthUser } from '../http/route';
 import { clearAttempts, consume, countAttempt } from '../rate-limit';
-import { checkPassword, hashPassword } from './passwords';
+import { checkPassword, hashPassword, proveOwnPassword } from './passwords';
 import { isTheEmail, NOT_THE_EMAIL, type ChangePasswordInput, type LoginInput, type RegisterInput, type SessionView } from './schemas';
 import { currentSession, endSessions, issue } from './sessions';
 import { USER_COLUMNS, userConstraintProblem, type UserRow } from './users';
@@ -82,14 +82,8 @@ export const setPassword = async (sql: Tx, userId: string, hash: string): Promis
  */
 export const changePassword = async (user: AuthUser, input: ChangePasswordInput): Promise<void> => {
   const keep = currentSession(user);
-  await countAttempt('password-user', user.id);
-  const [row] = await db()<{ email: string; password: string }[]>`select email, password from users where id = ${user.id}`;
-  if (!row) throw accountGone();
-  if (!(await checkPassword(input.current_password, row.password))) {
-    throw new ProblemError(403, 'wrong-password', 'The current password is incorrect.');
-  }
-  await clearAttempts('password-user', user.id);
-  checkNewPassword(input.new_password, row.email, 'new_password');
+  const email = await proveOwnPassword(user.id, input.current_password);
+  checkNewPassword(input.new_password, email, 'new_password');
   const hash = await hashPassword(input.new_password);
   await tx(async (sql) => {
     await setPassword(sql, user.id, hash);

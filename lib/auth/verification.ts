@@ -1,12 +1,11 @@
 import { invalidate, keys } from '../cache';
-import { db, tx, type Tx } from '../db';
+import { tx, type Tx } from '../db';
 import { accountGone, conflict, gone, ProblemError, unavailable } from '../http/problem';
 import type { AuthUser } from '../http/route';
-import { logger } from '../log';
-import { appLink, sendMail } from '../mail';
+import { appLink, delivered } from '../mail';
 import type { Mail } from '../mail/types';
-import { clearAttempts, consume, countAttempt } from '../rate-limit';
-import { checkPassword } from './passwords';
+import { consume } from '../rate-limit';
+import { proveOwnPassword } from './passwords';
 import type { UpdatedUserView, UpdateMeInput, UserView } from './schemas';
 // Tokens of the same kind as refresh tokens: opaque, random, only their SHA-256 kept.
 import { hashOpaqueToken as hashToken, newOpaqueToken as newToken } from './tokens';
@@ -52,17 +51,6 @@ const issueLink = async (sql: Tx, user: UserRow, to: string): Promise<Mail> => {
     insert into email_tokens (user_id, purpose, token_hash, email, expires_at)
     values (${user.id}, ${PURPOSE}, ${hash}, ${to}, now() + ${LIFETIME}::interval)`;
   return verificationMail(to, token, to !== user.email);
-};
-
-/** Whether the mail went; one that did not is logged (without its link), and fails nothing by itself. */
-const delivered = async (mail: Mail, userId: string): Promise<boolean> => {
-  try {
-    await sendMail(mail);
-    return true;
-  } catch (error) {
-    logger.error('mail not sent', { user_id: userId, subject: mail.subject, error: String(error) });
-    return false;
-  }
 };
 
 /** The new fan's first link, mailed once their account is committed; registering never waits on it to succeed. */
@@ -139,19 +127,6 @@ export const resendVerification = async (userId: string): Promise<{ sent_to: str
 };
 
 /**
- * The fan's password checked before their email may change, at most 5
- * tries in 15 minutes (ATTEMPTS in lib/rate-limit.ts); answers their email.
- */
-const checkOwnPassword = async (userId: string, password: string): Promise<string> => {
-  await countAttempt('password-user', userId);
-  const [row] = await db()<{ email: string; password: string }[]>`select email, password from users where id = ${userId}`;
-  if (!row) throw accountGone();
-  if (!(await checkPassword(password, row.password))) throw new ProblemError(403, 'wrong-password', 'The password is incorrect.');
-  await clearAttempts('password-user', userId);
-  return row.email;
-};
-
-/**
  * Name, club and email. A new email, with the fan's password, is only
  * pending: the fan keeps their address, and signs in with it, until they
  * open the link mailed to the new one; the old one is told. So a stolen
@@ -161,7 +136,7 @@ const checkOwnPassword = async (userId: string, password: string): Promise<strin
 export const updateMe = async (userId: string, input: UpdateMeInput): Promise<UpdatedUserView> => {
   const { email, password, ...profile } = input;
   // The schema asks for the password with every email.
-  if (email !== undefined && (await checkOwnPassword(userId, password!)) !== email) await consume('verification-mail-user', userId);
+  if (email !== undefined && (await proveOwnPassword(userId, password!)) !== email) await consume('verification-mail-user', userId);
   try {
     return await tx(async (sql) => {
       const user = await updateProfile(sql, userId, profile);

@@ -1,4 +1,5 @@
 import { config } from '../config';
+import { logger } from '../log';
 import { outboxProvider } from './outbox';
 import { sesProvider } from './ses';
 import type { Mail, MailProvider } from './types';
@@ -23,6 +24,20 @@ mailProvider();
 
 /** Sends one message through the configured provider. */
 export const sendMail = (mail: Mail): Promise<void> => mailProvider().send(mail);
+
+/**
+ * Sends, and says whether the mail went: one that did not is logged (by its
+ * subject: its text may hold a link) and fails nothing by itself.
+ */
+export const delivered = async (mail: Mail, userId: string): Promise<boolean> => {
+  try {
+    await sendMail(mail);
+    return true;
+  } catch (error) {
+    logger.error('mail not sent', { user_id: userId, subject: mail.subject, error: String(error) });
+    return false;
+  }
+};
 
 /** A link into the app (APP_URL), such as the one a verification email carries. */
 export const appLink = (path: string, query: Record<string, string> = {}): string => {
