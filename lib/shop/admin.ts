@@ -4,7 +4,7 @@ import { db, type Sql, type Tx } from '../db';
 import { conflict, notFound, ProblemError, refused } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { display, euros } from '../money';
-import { pushNotification } from '../notifications/notifications';
+import { pushNotifications, type NotificationRow } from '../notifications/notifications';
 import { decodeCursor, newestFirst, page } from '../pagination';
 import { clubsOf, clubTarget, noClubOfYours } from '../staff/access';
 import { act, type Staff, type Target } from '../staff/act';
@@ -261,12 +261,12 @@ const moving = (order: AdminOrderView, step: Step): AdminOrderView => {
 
 /** Records the fan's notification of the step, in the change's transaction, and pushes it to their open connections once committed. */
 const notify = async (sql: Tx, order: AdminOrderView, step: Step) => {
-  const kind = `order-${step.to}`;
-  await sql`
+  const recorded = await sql<(NotificationRow & { user_id: string })[]>`
     insert into notifications (user_id, kind, ref, payload)
-    values (${order.fan.id}, ${kind}, ${order.id}, ${sql.json({ order_id: order.id, status: step.to, message: step.message(order) })})
-    on conflict do nothing`;
-  sql.afterCommit(() => pushNotification(order.fan.id, kind, { order_id: order.id }));
+    values (${order.fan.id}, ${`order-${step.to}`}, ${order.id}, ${sql.json({ order_id: order.id, status: step.to, message: step.message(order) })})
+    on conflict do nothing
+    returning user_id, id, kind, payload, created_at`;
+  sql.afterCommit(() => pushNotifications(recorded));
 };
 
 /**
