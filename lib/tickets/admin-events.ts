@@ -1,7 +1,7 @@
 import type { PendingQuery, Row } from 'postgres';
 import { invalidate, keys } from '../cache';
 import { db, type Sql, type Tx } from '../db';
-import { badRequest, conflict, notFound } from '../http/problem';
+import { badRequest, conflict } from '../http/problem';
 import type { Claim, Reply } from '../http/route';
 import { pushNotifications, type NotificationRow } from '../notifications/notifications';
 import { cursorTime, decodeCursor, page } from '../pagination';
@@ -9,9 +9,9 @@ import { clubsOf, clubTarget, noClubOfYours, roleIn } from '../staff/access';
 import { act, type Staff } from '../staff/act';
 import { eventLists } from './events';
 import { forgetSale } from './queue';
+import { eventNotFound } from './refusals';
 import type { AdminEventsFilter, AdminEventView, EventChangeInput, NewEventInput } from './schemas';
 
-const eventNotFound = () => notFound('No match of a club of yours has this id.');
 
 type AdminEventRow = Omit<AdminEventView, 'date' | 'on_sale_at' | 'created_at' | 'canceled_at'> & {
   date: Date;

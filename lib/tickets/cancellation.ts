@@ -8,6 +8,7 @@ import { act, type Staff } from '../staff/act';
 import { freshResult, iso, post } from '../wallet/movement';
 import { eventLists } from './events';
 import { forgetSale } from './queue';
+import { eventNotFound } from './refusals';
 import type { CancellationView } from './schemas';
 
 /**
@@ -38,8 +39,6 @@ const toView = (job: JobRow): CancellationView => ({
   finished_at: job.finished_at && iso(job.finished_at),
 });
 
-const noMatch = () => notFound('No match of a club you are an admin of has this id.');
-
 /**
  * Cancels a match (migration 018's event_cancel), as its club's admin: one
  * transaction marks it, withdraws its resale offers, opens its refund job
@@ -58,7 +57,7 @@ export const cancelEvent = async (staff: Staff, claim: Claim, eventId: string, w
       const [match] = await sql<{ id: string; club: string }[]>`select id, club from events where id = ${eventId} for update`;
       return match && { club: match.club, id: match.id };
     },
-    missing: noMatch,
+    missing: eventNotFound,
     change: async (sql, match) => {
       const [{ canceled_at: before }] = (await sql`select canceled_at from events where id = ${match.id}`) as unknown as [{ canceled_at: Date | null }];
       const [job] = await sql<JobRow[]>`select (event_cancel(${match.id}, ${staff.userId})).*`;

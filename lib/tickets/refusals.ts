@@ -5,6 +5,9 @@ import { paymentRefusals, walletRefusals } from '../wallet/refusals';
 
 export const ticketNotFound = () => notFound('No such ticket of yours.');
 
+/** A match the back office does not show: none has this id, or it is another club's. */
+export const eventNotFound = () => notFound('No match of a club of yours has this id.');
+
 /** A match's waiting room, where its pass is had. */
 export const queuePath = (eventId: string) => `/api/tickets/events/${eventId}/queue`;
 
