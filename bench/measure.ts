@@ -39,7 +39,7 @@ export const drive = async (workers: number, seconds: number, op: (worker: numbe
  * level, on first use). Its fans call far faster than people do: their
  * requests are counted, far below the limits.
  */
-export const useScratch = (scratch: { databaseUrl: string; redis: { url: string; token: string } }, poolMax: number): void => {
+export const useScratch = async (scratch: { databaseUrl: string; redis: { url: string; token: string } }, poolMax: number): Promise<void> => {
   Object.assign(process.env, {
     DATABASE_URL: scratch.databaseUrl,
     UPSTASH_REDIS_REST_URL: scratch.redis.url,
@@ -51,6 +51,9 @@ export const useScratch = (scratch: { databaseUrl: string; redis: { url: string;
     PG_POOL_MAX: String(poolMax),
     PG_POOLER: 'none',
   });
+  // A running stage's steady state: the minute job has vouched for Redis's copies of ended sessions, so a request's
+  // token is checked in Redis alone; a Redis just started would send each one to Postgres too for a token's lifetime.
+  await (await import('../lib/auth/revocation')).mirrorVoids();
 };
 
 /** Busy CPU time of the whole machine so far, in ms (Linux), or undefined elsewhere. */

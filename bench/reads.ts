@@ -87,7 +87,7 @@ export const main = async (): Promise<Figure[]> => {
   const scratch = await startScratch('bench', { seed: true, redis: startBridgeProcess });
   const cleanups: Array<() => Promise<unknown>> = [scratch.stop];
   try {
-    useScratch(scratch, WORKERS);
+    await useScratch(scratch, WORKERS);
     // Only now: the lib reads its settings, and the logger its level, on first use.
     const { redis } = await import('../lib/redis');
     const { RATE_PREFIX } = await import('../lib/cache');

@@ -105,7 +105,7 @@ const score = (lists: string[][], hidden: string[]): Score => {
 export const main = async (): Promise<Figure[]> => {
   const scratch = await startScratch('bench', { seed: true });
   try {
-    useScratch(scratch, WORKERS);
+    await useScratch(scratch, WORKERS);
     // Only now: the lib reads its settings on first use.
     const { db, closeDb } = await import('../lib/db');
     const { recommendationsFor } = await import('../lib/recommendations/recommender');

@@ -503,7 +503,7 @@ export const main = async (): Promise<Figure[]> => {
   try {
     const scratch = await startScratch('rush', { seed: true, redis: startBridgeProcess });
     cleanups.push(scratch.stop);
-    useScratch(scratch, POOL_SIZE);
+    await useScratch(scratch, POOL_SIZE);
     // Only now: the lib reads its settings on first use.
     const { invoke } = await import('../test/support/http');
     const { signAccessToken } = await import('../lib/auth/tokens');

@@ -25,7 +25,7 @@ export const main = async (): Promise<Figure[]> => {
   try {
     const scratch = await startScratch('bench', { seed: false, redis: startBridgeProcess });
     cleanups.push(scratch.stop);
-    useScratch(scratch, WORKERS);
+    await useScratch(scratch, WORKERS);
     // Only now: the lib reads its settings on first use.
     const { newFan } = await import('../test/support/fans');
     const { readAccessToken } = await import('../lib/auth/tokens');

@@ -262,7 +262,7 @@ export const main = async (): Promise<Figure[]> => {
     cleanups.push(scratch.stop);
     const { databaseUrl, redis } = scratch;
 
-    useScratch(scratch, WORKERS);
+    await useScratch(scratch, WORKERS);
     // Only now: the lib reads its settings, and the logger its level, on first use.
     const { newFan } = await import('../test/support/fans');
     const { deposit, send } = await import('../test/support/wallet');
@@ -276,9 +276,6 @@ export const main = async (): Promise<Figure[]> => {
     const { shardOf } = await import('../lib/wallet/ledger');
     const { closeDb, db } = await import('../lib/db');
     cleanups.push(closeDb);
-    // A running stage's steady state: the minute job has vouched for Redis's copies of ended sessions, so a request's
-    // token is checked in Redis alone; a Redis just started would send each one to Postgres for a token's lifetime.
-    await (await import('../lib/auth/revocation')).mirrorVoids();
 
     const plain = postgres(databaseUrl, { max: WORKERS, onnotice: () => {} });
     cleanups.push(() => plain.end({ timeout: 5 }));
