@@ -95,3 +95,35 @@ describe('a key stored before movements stored their facts', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
 });
+
+describe("what a movement asks of Postgres (migration 026)", () => {
+  it('inlines the SQL helpers where a movement calls them, rather than parsing and planning each call', async () => {
+    const sql = db();
+    // Constant arguments: one that calls a volatile function is never inlined, helper or not.
+    const account = `row('${randomUUID()}'::uuid, '${randomUUID()}'::uuid, null, 'fan@example.com', 'Fan', 100, false)::ledger_account`;
+    const plan = await sql.unsafe(`
+      explain (verbose, costs off)
+      select ledger_shortfall(${account}, 500), ledger_leg(${account}, 'send', -5, ${account}, '{}'),
+             money_display(1234), payment_event_outcome('credited')`);
+    const text = plan.map((row) => row['QUERY PLAN'] as string).join('\n');
+    for (const helper of ['ledger_shortfall', 'ledger_leg', 'money_display', 'payment_event_outcome']) expect(text, helper).not.toContain(helper);
+  });
+
+  it("keeps a movement's plans once per connection for its whole transaction", async () => {
+    const fan = await newFan();
+    const claim = { user_id: fan.id, key: key(), fingerprint: 'f', ttl: '24 hours', lock_timeout: '1000' };
+    const rollback = new Error('rollback');
+    let mode: string | undefined;
+    await db()
+      .begin(async (tx) => {
+        await tx`select movement_claim(${tx.json(claim)})`;
+        [{ mode }] = await tx<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+        throw rollback;
+      })
+      .catch((error) => {
+        if (error !== rollback) throw error;
+      });
+    expect(mode).toBe('force_generic_plan');
+    expect((await db()<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`)[0]!.mode).toBe('auto');
+  });
+});
