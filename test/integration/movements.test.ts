@@ -117,7 +117,7 @@ describe("what a movement asks of Postgres (migration 026)", () => {
     await db()
       .begin(async (tx) => {
         await tx`select movement_claim(${tx.json(claim)})`;
-        [{ mode }] = await tx<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+        mode = (await tx<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`)[0]?.mode;
         throw rollback;
       })
       .catch((error) => {
