@@ -178,7 +178,8 @@ describe('the packaged deploy', () => {
       expect(started.status, `${name}: ${started.stderr}`).toBe(0);
       expect(started.stdout.trim(), name).toBe('');
     }
-  });
+    // One process started for each of the functions, one after another: about 18 s alone, more under the whole suite's load.
+  }, 120_000);
 
   it('refuses to start, on a deployed stage, a function that may credit a top-up with the simulated provider', () => {
     const deposits = lambdas().filter(([name]) => ['walletDeposit', 'paymentsStripeWebhook', 'cancelAbandonedTopUps'].includes(name));
