@@ -16,7 +16,6 @@ type Reason = { reason: string; [figure: string]: unknown };
 
 type Holdings = { balance: number; frozen: boolean; upcoming_tickets: number; open_offers: number; open_disputes: number; owed: number; payable_deposits: number };
 
-
 /**
  * What still ties the fan to the service. Money in the wallet is theirs
  * (closing would keep it); a ticket to come or an offer still open would be

@@ -43,7 +43,6 @@ export const requestReset = async ({ email }: ResetRequestInput, ip: string): Pr
       select id, ${PURPOSE}, ${hash}, email, now() + make_interval(mins => ${VALID_FOR_MINUTES}) from fan)
     select id, email, name from fan`;
   if (fan) {
-    // A mail that fails is logged, not answered: a 500 would say the account exists.
     await delivered({
       to: fan.email,
       subject: 'Choose a new PaieCashFan password',
