@@ -9,6 +9,7 @@ import { handler as ticketCode } from '../../functions/tickets/code';
 import { handler as resaleOffer } from '../../functions/tickets/resale-offer';
 import { handler as resaleWithdraw } from '../../functions/tickets/resale-withdraw';
 import { shardOf } from '../../lib/wallet/ledger';
+import { claimParameter } from '../../lib/wallet/movement';
 import { newFan, type Fan } from '../support/fans';
 import { invoke } from '../support/http';
 import { buy, newEvent, scan, steward } from '../support/tickets';
@@ -60,7 +61,7 @@ const lockWaits = () => {
     const k = key();
     // Stands for a first request that has claimed the key and is still working, then gives up.
     const duplicate = await whileHeld(
-      (sql) => sql`insert into idempotency_keys (user_id, key, fingerprint) values (${ana.id}, ${k}, 'first')`,
+      (sql) => sql`select movement_claim(${claimParameter(sql, { userId: ana.id, key: k, fingerprint: 'first' })})`,
       () => send(ana, bob.id, 100, k),
     );
     expect(duplicate.status).toBe(409);

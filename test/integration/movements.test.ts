@@ -94,6 +94,19 @@ describe('a key stored before movements stored their facts', () => {
     expect(replay.raw).toBe(body);
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
+
+  it('takes a key claimed the way before migration 027, its outcome not yet stored, as still in flight: 409, and nothing moves', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 1_000);
+    const k = randomUUID();
+    const fingerprint = fingerprintOf('POST', '/api/wallet/transfers', { to: bob.id, amount: 100 });
+    await db()`insert into idempotency_keys (user_id, key, fingerprint) values (${ana.id}, ${k}, ${fingerprint})`;
+    const duplicate = await send(ana, bob.id, 100, k);
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.type).toBe('/problems/idempotency-in-flight');
+    const [wallet] = await db()`select balance from wallets where user_id = ${ana.id}`;
+    expect(Number(wallet!.balance)).toBe(1_000);
+  });
 });
 
 describe("what a movement asks of Postgres (migration 026)", () => {
