@@ -54,7 +54,7 @@ it.each(locks)('%s returns the hot wallet to every one of 16 queued lockers', as
     }),
   );
   expect(missing).toBe(0);
-  const [{ balance }] = await sql`select balance from wallets where user_id = ${hot!}`;
+  const [hotWallet] = await sql`select balance from wallets where user_id = ${hot!}`;
   await sql`update wallets set balance = 10000`;
-  expect(balance).toBe(String(10000 - 16 * 30));
+  expect(hotWallet!.balance).toBe(String(10000 - 16 * 30));
 });

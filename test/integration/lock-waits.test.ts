@@ -61,7 +61,7 @@ const lockWaits = () => {
     const k = key();
     // Stands for a first request that has claimed the key and is still working, then gives up.
     const duplicate = await whileHeld(
-      (sql) => sql`select movement_claim(${claimParameter(sql, { userId: ana.id, key: k, fingerprint: 'first' })})`,
+      (sql) => sql`select movement_claim(${claimParameter(db(), { userId: ana.id, key: k, fingerprint: 'first' })})`,
       () => send(ana, bob.id, 100, k),
     );
     expect(duplicate.status).toBe(409);
