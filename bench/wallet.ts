@@ -59,11 +59,12 @@ const CHECKOUT_PRODUCTS = ['asm-scarf', 'asm-ben-yedder-nft'];
 type CpuShare = { api: number; bridge: number; postgres: number; redis: number; other: number };
 type CpuClocks = Omit<CpuShare, 'other'> & { machine: number };
 
-/** Which part of a movement each PL/pgSQL function of migrations 001–015 is, for the breakdown. */
+/** Which part of a movement each PL/pgSQL function of the migrations is, for the breakdown. */
 const PART: Record<string, string> = {
   movement_claim: 'claim',
   ledger_lock: 'lock',
   ledger_lock_pair: 'lock',
+  ledger_lock_fans: 'lock',
   ledger_post: 'post',
   ledger_leg: 'post',
   ledger_shortfall: 'post',

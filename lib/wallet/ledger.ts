@@ -8,16 +8,18 @@
 const PLATFORM_SHARDS = 16;
 export const shardOf = (userId: string): number => parseInt(userId.slice(-2), 16) % PLATFORM_SHARDS;
 
-/** A transfer as ledger_post reports it. */
+/** A transfer as ledger_post reports it: each fan's balance after it (migration 029). */
 export type Posted = {
   transfer_id: string;
   created_at: string;
-  entries: Array<{ id: string; wallet_id: string; user_id: string | null; balance_after: number }>;
+  balances?: Record<string, number>;
+  /** In place of `balances`, in an outcome stored before migration 029 (a key lives 24 hours). */
+  entries?: Array<{ user_id: string | null; balance_after: number }>;
 };
 
-/** The fan's balance right after this transfer (its last entry: a top-up may also pay back a chargeback). */
+/** The fan's balance right after this transfer (after its last entry: a top-up may also pay back a chargeback). */
 export const balanceAfter = (posted: Posted, userId: string): number => {
-  const entry = posted.entries.findLast((e) => e.user_id === userId);
-  if (!entry) throw new Error('transfer posted no entry for this fan');
-  return entry.balance_after;
+  const balance = posted.balances ? posted.balances[userId] : posted.entries?.findLast((e) => e.user_id === userId)?.balance_after;
+  if (balance === undefined) throw new Error('transfer posted no entry for this fan');
+  return balance;
 };

@@ -95,6 +95,27 @@ describe('a key stored before movements stored their facts', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
 
+  it('replays an outcome stored before migration 029, its transfer reported as entries, with the balance of the fan its last entry', async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    const k = randomUUID();
+    const transferId = randomUUID();
+    const result = {
+      transfer_id: transferId,
+      created_at: '2026-01-02T03:04:05.678+00:00',
+      entries: [
+        { id: randomUUID(), wallet_id: randomUUID(), user_id: ana.id, balance_after: 900 },
+        { id: randomUUID(), wallet_id: randomUUID(), user_id: bob.id, balance_after: 100 },
+      ],
+      to: { id: bob.id, name: 'Bob' },
+    };
+    const fingerprint = fingerprintOf('POST', '/api/wallet/transfers', { to: bob.id, amount: 100 });
+    await db()`insert into idempotency_keys (user_id, key, fingerprint, status, result) values (${ana.id}, ${k}, ${fingerprint}, 201, ${db().json(result)})`;
+    const replay = await send(ana, bob.id, 100, k);
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toMatchObject({ id: transferId, amount: 100, balance: 900, to: { id: bob.id, name: 'Bob' }, created_at: '2026-01-02T03:04:05.678Z' });
+  });
+
   it('takes a key claimed the way before migration 027, its outcome not yet stored, as still in flight: 409, and nothing moves', async () => {
     const [ana, bob] = [await newFan(), await newFan()];
     await deposit(ana, 1_000);
