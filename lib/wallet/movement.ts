@@ -57,9 +57,8 @@ export const movement = async <R>(
   return settled;
 };
 
-/** The key is the fan's: a token whose fan no longer exists cannot claim one. Any other error is returned as it is. */
-export const claimRefused = (error: unknown): unknown =>
-  pgCode(error) === '23503' && (error as { constraint_name?: string }).constraint_name === 'idempotency_keys_user_id_fkey' ? accountGone() : error;
+/** The key is the fan's: a token whose fan no longer exists cannot claim one (PF401, migration 030). Any other error is returned as it is. */
+export const claimRefused = (error: unknown): unknown => (pgCode(error) === 'PF401' ? accountGone() : error);
 
 /** The claim as migration 003's movement_claim takes it. */
 export const claimParameter = (sql: Sql | Tx, claim: Claim): ClaimParameter =>

@@ -161,3 +161,27 @@ describe("what a movement asks of Postgres (migration 026)", () => {
     expect((await db()<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`)[0]!.mode).toBe('auto');
   });
 });
+
+describe('what a movement keeps where it reads it (migration 030)', () => {
+  it("keeps on each wallet the sequence of its newest entry, whichever movement wrote it, and reads the balances back with it", async () => {
+    const [ana, bob] = [await newFan(), await newFan()];
+    await deposit(ana, 5_000);
+    expect((await send(ana, bob.id, 700)).status).toBe(201);
+    expect((await send(bob, ana.id, 200)).status).toBe(201);
+    const wallets = await db()<{ user_id: string; entry_seq: string; newest: string }[]>`
+      select w.user_id, w.entry_seq, (select max(t.seq) from transactions t where t.wallet_id = w.id) as newest
+      from wallets w where w.user_id in (${ana.id}, ${bob.id})`;
+    expect(wallets).toHaveLength(2);
+    for (const wallet of wallets) expect(wallet.entry_seq).toBe(wallet.newest);
+    const [{ views }] = (await db()`select wallet_views(${db().json([ana.id, bob.id])}) as views`) as unknown as [{ views: Record<string, { seq: number; balance: number }> }];
+    expect(views[ana.id]).toMatchObject({ balance: 4_500, seq: Number(wallets.find((w) => w.user_id === ana.id)!.newest) });
+    expect(views[bob.id]).toMatchObject({ balance: 500, seq: Number(wallets.find((w) => w.user_id === bob.id)!.newest) });
+  });
+
+  it("checks a key's length in Postgres too, by its type", async () => {
+    const fan = await newFan();
+    for (const k of ['', 'k'.repeat(256)]) {
+      await expect(db()`insert into idempotency_keys (user_id, key, fingerprint) values (${fan.id}, ${k}, 'f')`).rejects.toMatchObject({ code: '23514' });
+    }
+  });
+});
