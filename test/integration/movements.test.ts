@@ -4,6 +4,7 @@
  * before any lock, and keys stored before it existed.
  */
 import { randomUUID } from 'node:crypto';
+import type { Sql, TransactionSql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as requestCreate } from '../../functions/wallet/request-create';
 import { handler as requestPay } from '../../functions/wallet/request-pay';
@@ -143,22 +144,24 @@ describe("what a movement asks of Postgres (migration 026)", () => {
     for (const helper of ['ledger_shortfall', 'ledger_leg', 'money_display', 'payment_event_outcome']) expect(text, helper).not.toContain(helper);
   });
 
-  it("keeps a movement's plans once per connection for its whole transaction", async () => {
+  it("keeps a movement's plans once per connection, with index scans, for its whole transaction (migrations 026, 030)", async () => {
     const fan = await newFan();
     const claim = { user_id: fan.id, key: key(), fingerprint: 'f', ttl: '24 hours', lock_timeout: '1000' };
     const rollback = new Error('rollback');
-    let mode: string | undefined;
+    const settings = (sql: Sql | TransactionSql) =>
+      sql<{ mode: string; bitmap: string }[]>`select current_setting('plan_cache_mode') as mode, current_setting('enable_bitmapscan') as bitmap`;
+    let during: { mode: string; bitmap: string } | undefined;
     await db()
       .begin(async (tx) => {
         await tx`select movement_claim(${tx.json(claim)})`;
-        mode = (await tx<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`)[0]?.mode;
+        [during] = await settings(tx);
         throw rollback;
       })
       .catch((error) => {
         if (error !== rollback) throw error;
       });
-    expect(mode).toBe('force_generic_plan');
-    expect((await db()<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`)[0]!.mode).toBe('auto');
+    expect(during).toEqual({ mode: 'force_generic_plan', bitmap: 'off' });
+    expect((await settings(db()))[0]).toEqual({ mode: 'auto', bitmap: 'on' });
   });
 });
 
