@@ -8,12 +8,12 @@
 const PLATFORM_SHARDS = 16;
 export const shardOf = (userId: string): number => parseInt(userId.slice(-2), 16) % PLATFORM_SHARDS;
 
-/** A transfer as ledger_post reports it: each fan's balance after it (migration 029). */
+/** A transfer as ledger_post reports it: each fan's balance after it (migration 027). */
 export type Posted = {
   transfer_id: string;
   created_at: string;
   balances?: Record<string, number>;
-  /** In place of `balances`, in an outcome stored before migration 029 (a key lives 24 hours). */
+  /** In place of `balances`, in an outcome stored before migration 027 (a key lives 24 hours). */
   entries?: Array<{ user_id: string | null; balance_after: number }>;
 };
 

@@ -26,7 +26,7 @@ export type Refusal = { refusal: string; [figure: string]: unknown };
 /** Turns a stored refusal back into its problem; each domain names its own. */
 export type Refusals = Record<string, (facts: Refusal) => ProblemError>;
 
-/** What migration 012's wallet_views answers: by fan, their wallet and the sequence of its newest entry. */
+/** What wallet_views (migrations 012, 027) answers: by fan, their wallet and the sequence of its newest entry. */
 export type Wallets = Record<string, WalletFigures & { seq: number }>;
 
 /** The claim as the movement functions take it: {user_id, key, fingerprint, ttl, lock_timeout}. */
@@ -57,7 +57,7 @@ export const movement = async <R>(
   return settled;
 };
 
-/** The key is the fan's: a token whose fan no longer exists cannot claim one (PF401, migration 030). Any other error is returned as it is. */
+/** The key is the fan's: a token whose fan no longer exists cannot claim one (PF401, migration 027). Any other error is returned as it is. */
 export const claimRefused = (error: unknown): unknown => (pgCode(error) === 'PF401' ? accountGone() : error);
 
 /** The claim as migration 003's movement_claim takes it. */

@@ -1,5 +1,5 @@
 /**
- * ledger_lock (migration 003), and ledger_lock_fans (028) as transfers
+ * ledger_lock (migration 003), and ledger_lock_fans (027) as transfers
  * between fans lock, under a queue of waiters, on a small table Postgres has no
  * statistics for yet (a new deployment): it picked a hash semi-join there,
  * and re-checking a locked row that others had changed meanwhile dropped it

@@ -96,7 +96,7 @@ describe('a key stored before movements stored their facts', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
 
-  it('replays an outcome stored before migration 029, its transfer reported as entries, with the balance of the fan its last entry', async () => {
+  it('replays an outcome stored before migration 027, its transfer reported as entries, with the balance of the fan its last entry', async () => {
     const [ana, bob] = [await newFan(), await newFan()];
     const k = randomUUID();
     const transferId = randomUUID();
@@ -144,7 +144,7 @@ describe("what a movement asks of Postgres (migration 026)", () => {
     for (const helper of ['ledger_shortfall', 'ledger_leg', 'money_display', 'payment_event_outcome']) expect(text, helper).not.toContain(helper);
   });
 
-  it("keeps a movement's plans once per connection, with index scans, for its whole transaction (migrations 026, 030)", async () => {
+  it("keeps a movement's plans once per connection, with index scans, for its whole transaction (migrations 026, 027)", async () => {
     const fan = await newFan();
     const claim = { user_id: fan.id, key: key(), fingerprint: 'f', ttl: '24 hours', lock_timeout: '1000' };
     const rollback = new Error('rollback');
@@ -165,7 +165,7 @@ describe("what a movement asks of Postgres (migration 026)", () => {
   });
 });
 
-describe('what a movement keeps where it reads it (migration 030)', () => {
+describe('what a movement keeps where it reads it (migration 027)', () => {
   it("keeps on each wallet the sequence of its newest entry, whichever movement wrote it, and reads the balances back with it", async () => {
     const [ana, bob] = [await newFan(), await newFan()];
     await deposit(ana, 5_000);
