@@ -29,9 +29,11 @@ if (name !== undefined && !Object.hasOwn(benches, name)) {
   for (const load of name === undefined ? Object.values(benches) : [benches[name]!]) {
     figures.push(...(await (await load()).main()));
     // Each bench points the lib at its own scratch database, proxy and Redis, stopped once it is done:
-    // the next starts from the environment the run was given, and a Redis client made for it.
+    // the next starts from the environment the run was given, and a Postgres and a Redis client made for it
+    // (the rush left the lib's pool on its dropped database, where the next bench's useScratch then read).
     for (const key of Object.keys(process.env)) if (!(key in given)) delete process.env[key];
     Object.assign(process.env, given);
+    await (await import('../lib/db')).closeDb();
     (await import('../lib/redis')).resetRedis();
   }
   printFigures(figures);
