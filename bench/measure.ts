@@ -66,19 +66,23 @@ export const machineCpuMs = async (): Promise<number | undefined> => {
 };
 
 /**
- * CPU time of process `pid` so far, in ms, or undefined once it is gone:
- * from /proc/<pid>/schedstat (ns) where the kernel keeps it, else utime and
- * stime of /proc/<pid>/stat, whose 10 ms ticks are too coarse for a short
- * phase split over many processes.
+ * CPU time of process `pid` so far, or undefined once it is gone: `ms` from
+ * /proc/<pid>/schedstat (ns) where the kernel keeps it, else from the ticks;
+ * `user` and `system`, the ticks of /proc/<pid>/stat (utime, stime), whose
+ * 10 ms are too coarse to time a short phase of one process but split a
+ * group's time between its own code and the kernel's.
  */
-export const processCpuMs = async (pid: number): Promise<number | undefined> => {
-  const ns = Number((await readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => '')).split(' ')[0]);
-  if (ns > 0) return ns / 1e6;
+export const processCpu = async (pid: number): Promise<ProcessCpu | undefined> => {
   // utime and stime, the 14th and 15th fields, after the command's closing parenthesis.
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ');
   if (!fields) return undefined;
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  const [user, system] = [Number(fields[11]), Number(fields[12])];
+  const ns = Number((await readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => '')).split(' ')[0]);
+  return { ms: ns > 0 ? ns / 1e6 : ((user + system) * 1000) / 100, user, system }; // USER_HZ is 100 on Linux
 };
+
+/** CPU time of process `pid` so far, in ms, or undefined once it is gone. */
+export const processCpuMs = async (pid: number): Promise<number | undefined> => (await processCpu(pid))?.ms;
 
 /** The processes of this machine, with their command line (spaces for NULs) and name, read from /proc. */
 const processes = async (): Promise<Array<{ pid: number; name: string; command: string }>> => {
@@ -91,14 +95,20 @@ const processes = async (): Promise<Array<{ pid: number; name: string; command: 
 };
 
 /** Postgres's auxiliary processes, which work for every database of the server (WAL, checkpoints, vacuum). */
-const POSTGRES_SERVER = /^postgres: (?:\S+: )?(?:checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher|archiver|stats collector)\b/;
+const POSTGRES_SERVER = /^postgres: (?:\S+: )?(checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher|archiver|stats collector)\b/;
 
-/** CPU time so far, in ms, of each of a group of processes, by pid. */
-export type GroupCpu = Map<number, number>;
+/** The parts of Postgres's CPU the bench tells apart. */
+export const POSTGRES_PARTS = ['backends', 'WAL writer', 'server'] as const;
 
-const groupCpu = async (pids: number[]): Promise<GroupCpu> => {
-  const times = await Promise.all(pids.map(async (pid) => [pid, await processCpuMs(pid)] as const));
-  return new Map(times.filter((t): t is readonly [number, number] => t[1] !== undefined));
+/** One process's CPU time so far: in ms, and its user and system ticks. */
+export type ProcessCpu = { ms: number; user: number; system: number };
+
+/** CPU time so far of each of a group of processes, by pid, with the part of the group each is. */
+export type GroupCpu = Map<number, ProcessCpu & { part: string }>;
+
+const groupCpu = async (members: Array<{ pid: number; part: string }>): Promise<GroupCpu> => {
+  const times = await Promise.all(members.map(async ({ pid, part }) => [pid, { ...(await processCpu(pid))!, part }] as const));
+  return new Map(times.filter(([, t]) => t.ms !== undefined));
 };
 
 /**
@@ -110,25 +120,45 @@ const groupCpu = async (pids: number[]): Promise<GroupCpu> => {
 export const cpuBetween = (before: GroupCpu, after: GroupCpu): number => {
   if (before.size === 0 && after.size === 0) return NaN;
   let ms = 0;
-  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  for (const [pid, now] of after) ms += now.ms - (before.get(pid)?.ms ?? 0);
   return ms;
+};
+
+/** As cpuBetween, by part of the group: each part's ms, and its user and system ticks, counted alike. */
+export const partsBetween = (before: GroupCpu, after: GroupCpu): Map<string, ProcessCpu> => {
+  const parts = new Map<string, ProcessCpu>();
+  for (const [pid, now] of after) {
+    const was = before.get(pid);
+    const sum = parts.get(now.part) ?? { ms: 0, user: 0, system: 0 };
+    parts.set(now.part, { ms: sum.ms + now.ms - (was?.ms ?? 0), user: sum.user + now.user - (was?.user ?? 0), system: sum.system + now.system - (was?.system ?? 0) });
+  }
+  return parts;
 };
 
 /**
  * The processes of this machine that work for `database`: its backends (one
- * a connection, and any autovacuum or parallel worker naming it), the
- * postmaster and the server's auxiliary processes. The backends of other
- * databases are left out.
+ * a connection, and any autovacuum or parallel worker naming it), the WAL
+ * writer, and the postmaster with the server's other auxiliary processes.
+ * The backends of other databases are left out.
  */
-export const postgresCpu = async (database: string): Promise<GroupCpu> =>
-  groupCpu(
-    (await processes())
-      .filter(({ name, command }) => name === 'postgres' && (command.split(' ').includes(database) || POSTGRES_SERVER.test(command) || !command.startsWith('postgres:')))
-      .map((p) => p.pid),
-  );
+export const postgresCpu = async (database: string): Promise<GroupCpu> => {
+  const partOf = ({ name, command }: { name: string; command: string }): (typeof POSTGRES_PARTS)[number] | undefined => {
+    if (name !== 'postgres') return undefined;
+    if (!command.startsWith('postgres:')) return 'server'; // the postmaster
+    if (command.split(' ').includes(database)) return 'backends';
+    const auxiliary = POSTGRES_SERVER.exec(command)?.[1];
+    if (auxiliary === undefined) return undefined;
+    return auxiliary === 'walwriter' ? 'WAL writer' : 'server';
+  };
+  return groupCpu((await processes()).flatMap((p) => {
+    const part = partOf(p);
+    return part ? [{ pid: p.pid, part }] : [];
+  }));
+};
 
 /** Every `redis-server` of this machine. */
-export const redisServerCpu = async (): Promise<GroupCpu> => groupCpu((await processes()).filter((p) => p.name === 'redis-server').map((p) => p.pid));
+export const redisServerCpu = async (): Promise<GroupCpu> =>
+  groupCpu((await processes()).filter((p) => p.name === 'redis-server').map((p) => ({ pid: p.pid, part: 'redis-server' })));
 
 /** Table cells: text padded to a column's width, a number right-aligned (– when not a number). */
 export const left = (v: string, width: number) => v.padEnd(width);

@@ -6,8 +6,9 @@
  *   with PG_POOLER=transaction, beside the same transfer as plain SQL.
  * - Transfers per second through the whole handler stack (middy, JWT,
  *   validation, the movement, cache invalidation), uncontended and on one
- *   hot wallet, beside the plain SQL transfer on the same database: the
- *   median of three runs of each, the API and plain SQL taking turns.
+ *   hot wallet, beside the API's own statement sent by a plain client and
+ *   the plain SQL transfer on the same database: the median of three runs
+ *   of each, the three taking turns.
  * - Ticket purchases per second on one category selling out: every worker
  *   buys one seat at a time until the category is sold out, through the
  *   handler and as the old flow's plain SQL, each on a category of its own;
@@ -16,7 +17,9 @@
  *   transfer at a time); and per movement (transfer, deposit, checkout,
  *   ticket purchase, each beside the same work as plain SQL), the API
  *   process's, the Redis bridge's (a process of its own), Postgres's, Redis's
- *   and the rest of the machine's.
+ *   and the rest of the machine's; Postgres's split into its backends' own
+ *   code and the kernel's, the WAL writer's and the rest of the server's,
+ *   with the WAL written.
  * - Where a transfer's Postgres time goes: each PL/pgSQL function's own
  *   time as Postgres counts it (track_functions), and what is left outside
  *   them of the Postgres CPU measured.
@@ -31,8 +34,9 @@ import { setTimeout } from 'node:timers/promises';
 import postgres from 'postgres';
 import { startScratch } from '../scripts/local-services';
 import { startPgProxy, type PgProxy, type RoundTrips } from '../test/support/pg-proxy';
-import { cpuBetween, drive, left, machineCpuMs, num, percentile, postgresCpu, redisServerCpu, right, useScratch, type GroupCpu, type Stats } from './measure';
+import { cpuBetween, drive, left, machineCpuMs, num, partsBetween, percentile, postgresCpu, redisServerCpu, right, useScratch, type GroupCpu, type ProcessCpu, type Stats } from './measure';
 import { startBridgeProcess } from './redis-bridge-process';
+import type { MovementCall } from '../lib/wallet/movement';
 import type { Figure } from './summary';
 
 const WORKERS = 16;
@@ -56,8 +60,16 @@ const CHECKOUT_PRODUCTS = ['asm-scarf', 'asm-ben-yedder-nft'];
  * Postgres processes working for the bench's database, the Redis server, and
  * the rest of the machine's busy time (`other`).
  */
-type CpuShare = { api: number; bridge: number; postgres: number; redis: number; other: number };
-type CpuClocks = Omit<CpuShare, 'other'> & { machine: number };
+type CpuShare = { api: number; bridge: number; postgres: number; redis: number; other: number; inPostgres: PostgresShare };
+type CpuClocks = Omit<CpuShare, 'other' | 'inPostgres'> & { machine: number };
+
+/**
+ * Postgres's CPU per movement by part, in ms: its backends' split into their
+ * own code (user) and the kernel's on their behalf (system: the network,
+ * the WAL's writes and flushes), the WAL writer's, and the rest of the
+ * server's; and the WAL written, in bytes.
+ */
+type PostgresShare = { backendsUser: number; backendsSystem: number; walWriter: number; server: number; walBytes: number };
 
 /** Which part of a movement each PL/pgSQL function of the migrations is, for the breakdown. */
 const PART: Record<string, string> = {
@@ -294,6 +306,9 @@ export const main = async (): Promise<Figure[]> => {
     const { handler: activate } = await import('../functions/esim/activate');
     const { handler: purchaseTickets } = await import('../functions/tickets/purchase');
     const { shardOf } = await import('../lib/wallet/ledger');
+    const { claimParameter, movementStatement } = await import('../lib/wallet/movement');
+    const { transferCall } = await import('../lib/wallet/transfers');
+    const { depositCall } = await import('../lib/wallet/deposits');
     const { closeDb, db } = await import('../lib/db');
     cleanups.push(closeDb);
 
@@ -321,6 +336,18 @@ export const main = async (): Promise<Figure[]> => {
       if (status !== 201) throw new Error(`transfer answered ${status} ${raw}`);
     };
     const viaSql = (sql: postgres.Sql, from: number, to: number) => plainTransfer(sql, walletOf(from), walletOf(to), AMOUNT);
+    /**
+     * The one statement the API sends for a movement, built by the lib's own
+     * code, sent by the plain client instead: Postgres's work for the
+     * movement without the API process on the same two CPUs, as on Lambda,
+     * where the API runs on machines of its own.
+     */
+    const asStatement = async (userId: string, call: MovementCall, status: number) => {
+      const claim = claimParameter(plain, { userId, key: randomBytes(8).toString('hex'), fingerprint: 'bench' });
+      const [{ outcome }] = (await movementStatement(plain, call(plain, claim))) as unknown as [{ outcome: { status: number } }];
+      if (outcome.status !== status) throw new Error(`the movement's statement answered ${outcome.status}`);
+    };
+    const viaStatement = (from: number, to: number) => asStatement(fans[from]!.id, transferCall({ to: fans[to]!.id, amount: AMOUNT }), 201);
 
     const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
     // The bridge's in-memory fallback leaves the machine's Redis server out of the bench: its CPU is then nobody's here.
@@ -333,6 +360,8 @@ export const main = async (): Promise<Figure[]> => {
       const { user, system } = process.cpuUsage();
       return (user + system) / 1000;
     };
+    // Where the WAL is, read outside the clocks: the query's own work is not counted as any movement's.
+    const walAt = async () => BigInt((await plain<{ at: string }[]>`select (pg_current_wal_insert_lsn() - '0/0')::text as at`)[0]!.at);
     /**
      * The CPU each process spends while `work` runs, added up over every
      * call. This process's clock and the machine's are read innermost, so
@@ -341,21 +370,46 @@ export const main = async (): Promise<Figure[]> => {
      */
     const cpuMeter = () => {
       const used: CpuClocks = { api: 0, bridge: 0, postgres: 0, redis: 0, machine: 0 };
+      const inPostgres = new Map<string, ProcessCpu>();
+      let walBytes = 0n;
       return {
         during: async <T>(work: () => Promise<T>): Promise<T> => {
+          const walBefore = await walAt();
           const before = { ...(await clocks()), machine: (await machineCpuMs()) ?? NaN, api: apiMs() };
           const result = await work();
           const api = apiMs();
           const machine = (await machineCpuMs()) ?? NaN;
           const after = { ...(await clocks()), machine, api };
+          walBytes += (await walAt()) - walBefore;
           for (const k of ['api', 'bridge', 'machine'] as const) used[k] += after[k] - before[k];
           for (const k of ['postgres', 'redis'] as const) used[k] += cpuBetween(before[k], after[k]);
+          for (const [part, t] of partsBetween(before.postgres, after.postgres)) {
+            const sum = inPostgres.get(part) ?? { ms: 0, user: 0, system: 0 };
+            inPostgres.set(part, { ms: sum.ms + t.ms, user: sum.user + t.user, system: sum.system + t.system });
+          }
           return result;
         },
         per: (count: number): CpuShare => {
           const { api, bridge, postgres, redis: rs, machine } = used;
           const known = api + bridge + (Number.isFinite(postgres) ? postgres : 0) + (Number.isFinite(rs) ? rs : 0);
-          return { api: api / count, bridge: bridge / count, postgres: postgres / count, redis: rs / count, other: (machine - known) / count };
+          const part = (name: string) => inPostgres.get(name) ?? { ms: 0, user: 0, system: 0 };
+          // The backends' time split as their ticks split it.
+          const backends = part('backends');
+          const userShare = backends.user + backends.system > 0 ? backends.user / (backends.user + backends.system) : NaN;
+          return {
+            api: api / count,
+            bridge: bridge / count,
+            postgres: postgres / count,
+            redis: rs / count,
+            other: (machine - known) / count,
+            inPostgres: {
+              backendsUser: (backends.ms * userShare) / count,
+              backendsSystem: (backends.ms * (1 - userShare)) / count,
+              walWriter: part('WAL writer').ms / count,
+              server: part('server').ms / count,
+              walBytes: Number(walBytes) / count,
+            },
+          };
         },
       };
     };
@@ -369,24 +423,26 @@ export const main = async (): Promise<Figure[]> => {
     };
 
     type Measured = Stats & { cpu: CpuShare };
+    type Path = 'api' | 'statement' | 'sql';
     /** ROUNDS runs of each path, taking turns: the run of median rate of each, and every run's rate. */
-    const rounds = async (api: (worker: number) => Promise<void>, sql: (worker: number) => Promise<void>) => {
-      const runs: { api: Measured[]; sql: Measured[] } = { api: [], sql: [] };
+    const rounds = async (ops: Record<Path, (worker: number) => Promise<void>>) => {
+      const runs: Record<Path, Measured[]> = { api: [], statement: [], sql: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        runs.api.push(await measure(api));
-        runs.sql.push(await measure(sql));
+        for (const path of ['api', 'statement', 'sql'] as const) runs[path].push(await measure(ops[path]));
       }
       const median = (r: Measured[]) => [...r].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(r.length / 2)]!;
-      return { api: median(runs.api), sql: median(runs.sql), rates: { api: runs.api.map((r) => r.perSecond), sql: runs.sql.map((r) => r.perSecond) } };
+      const rates = (r: Measured[]) => r.map((m) => m.perSecond);
+      return { api: median(runs.api), statement: median(runs.statement), sql: median(runs.sql), rates: { api: rates(runs.api), statement: rates(runs.statement), sql: rates(runs.sql) } };
     };
-    const results: Array<{ scenario: string; api: Measured; sql: Measured; rates: { api: number[]; sql: number[] } }> = [];
-    results.push({ scenario: 'uncontended', ...(await rounds((w) => viaApi(2 * w, 2 * w + 1), (w) => viaSql(plain, 2 * w, 2 * w + 1))) });
-    results.push({ scenario: 'hot wallet', ...(await rounds((w) => viaApi(hot, 2 * w + 1), (w) => viaSql(plain, hot, 2 * w + 1))) });
+    const results: Array<{ scenario: string } & Awaited<ReturnType<typeof rounds>>> = [];
+    results.push({ scenario: 'uncontended', ...(await rounds({ api: (w) => viaApi(2 * w, 2 * w + 1), statement: (w) => viaStatement(2 * w, 2 * w + 1), sql: (w) => viaSql(plain, 2 * w, 2 * w + 1) })) });
+    results.push({ scenario: 'hot wallet', ...(await rounds({ api: (w) => viaApi(hot, 2 * w + 1), statement: (w) => viaStatement(hot, 2 * w + 1), sql: (w) => viaSql(plain, hot, 2 * w + 1) })) });
 
     // Each worker tops up its own fan's wallet, by a cent: far below the daily limit over the run; then as plain SQL, from the same shard.
     const cardFunding = new Map((await plain<{ id: string; shard: number }[]>`select id, shard from wallets where system = 'card_funding'`).map((w) => [w.shard, w.id]));
     const deposits = {
       api: await measure((w) => funded(deposit(fans[2 * w]!, AMOUNT))),
+      statement: await measure((w) => asStatement(fans[2 * w]!.id, depositCall(fans[2 * w]!.id, { amount: AMOUNT, method: 'card' }), 201)),
       sql: await measure((w) => plainDeposit(plain, fans[2 * w]!.id, walletOf(2 * w), cardFunding.get(shardOf(fans[2 * w]!.id))!, AMOUNT)),
     };
 
@@ -474,6 +530,13 @@ export const main = async (): Promise<Figure[]> => {
     const breakdown = functionsPer(before, await flushedTimes(plain, WARM_TRANSFERS + CPU_SAMPLES), CPU_SAMPLES);
     await plain`alter database ${plain(database)} reset track_functions`;
     const oneCpu = oneAtATime.per(CPU_SAMPLES);
+    // The plain transfer one at a time as well: neither then shares a WAL flush with another's commit.
+    for (let i = 0; i < WARM_TRANSFERS; i++) await viaSql(plain, 0, 1);
+    const plainOneAtATime = cpuMeter();
+    await plainOneAtATime.during(async () => {
+      for (let i = 0; i < CPU_SAMPLES; i++) await viaSql(plain, 0, 1);
+    });
+    const plainOneCpu = plainOneAtATime.per(CPU_SAMPLES);
 
     // One connection through the proxy, so warm-up prepares every statement on the one that is counted.
     const proxy = await startPgProxy(databaseUrl);
@@ -558,14 +621,15 @@ export const main = async (): Promise<Figure[]> => {
       `transfers (POST /api/wallet/transfers in-process, vs the same transfer as plain SQL): the median of ${ROUNDS} runs, each run's rate beside it; their CPU is in the table below`,
       `${left('scenario', 13)}${left('path', 11)}${right('per s', 9)}${right('p50 ms', 9)}${right('p95 ms', 9)}${right('errors', 8)}  runs per s`,
     ];
-    for (const { scenario, api, sql, rates } of results) {
-      for (const [path, s, runs] of [['API', api, rates.api], ['plain SQL', sql, rates.sql]] as const) {
+    for (const { scenario, api, statement, sql, rates } of results) {
+      for (const [path, s, runs] of [['API', api, rates.api], ["API's SQL", statement, rates.statement], ['plain SQL', sql, rates.sql]] as const) {
         out.push(`${left(scenario, 13)}${left(path, 11)}${num(s.perSecond, 9, 1)}${num(s.p50, 9, 1)}${num(s.p95, 9, 1)}${num(s.errors, 8)}  ${runs.map((r) => r.toFixed(0)).join(' / ')}`);
       }
       out.push(`${left('', 13)}${left('API/plain', 11)}${num(api.perSecond / sql.perSecond, 9, 2)}`);
     }
-    for (const { scenario, api, sql } of results) {
+    for (const { scenario, api, statement, sql } of results) {
       if (api.firstError) out.push(`  ${scenario} API, first error: ${api.firstError}`);
+      if (statement.firstError) out.push(`  ${scenario} API's SQL, first error: ${statement.firstError}`);
       if (sql.firstError) out.push(`  ${scenario} plain SQL, first error: ${sql.firstError}`);
     }
     out.push(
@@ -580,11 +644,11 @@ export const main = async (): Promise<Figure[]> => {
 
     type CpuRow = { count: number; perSecond: number; cpu: CpuShare };
     const sold = (s: SellOut, meter: ReturnType<typeof cpuMeter>): CpuRow => ({ count: s.sold, perSecond: s.perSecond, cpu: meter.per(s.sold + s.refused) });
-    const kinds: Array<{ movement: string; api: CpuRow; sql?: CpuRow }> = [
-      { movement: 'transfer, uncontended', api: results[0]!.api, sql: results[0]!.sql },
-      { movement: 'transfer, hot wallet', api: results[1]!.api, sql: results[1]!.sql },
-      { movement: 'transfer, one at a time', api: { count: CPU_SAMPLES, perSecond: NaN, cpu: oneCpu } },
-      { movement: 'deposit', api: deposits.api, sql: deposits.sql },
+    const kinds: Array<{ movement: string; api: CpuRow; statement?: CpuRow; sql?: CpuRow }> = [
+      { movement: 'transfer, uncontended', ...results[0]! },
+      { movement: 'transfer, hot wallet', ...results[1]! },
+      { movement: 'transfer, one at a time', api: { count: CPU_SAMPLES, perSecond: NaN, cpu: oneCpu }, sql: { count: CPU_SAMPLES, perSecond: NaN, cpu: plainOneCpu } },
+      { movement: 'deposit', ...deposits },
       { movement: 'checkout (2 lines)', api: checkouts.api, sql: checkouts.sql },
       { movement: 'ticket purchase (sell-out)', api: sold(soldOut.api, sellOutCpu.api), sql: sold(soldOut.sql, sellOutCpu.sql) },
     ];
@@ -595,13 +659,28 @@ export const main = async (): Promise<Figure[]> => {
       `CPU per movement by process, in ms (${WORKERS} workers; checkouts in ${CHECKOUT_ROUNDS} rounds of one per worker; transfers the median runs above); "PG ÷ plain" is Postgres's beside the same work's as plain SQL`,
       `${left('movement', 28)}${left('path', 11)}${right('count', 7)}${right('per s', 9)}${right('API proc', 10)}${right('bridge', 8)}${right('Postgres', 10)}${right('Redis', 8)}${right('other', 8)}${right('PG ÷ plain', 12)}`,
     );
-    for (const { movement, api, sql } of kinds) {
-      for (const [path, r] of sql ? ([['API', api], ['plain SQL', sql]] as const) : ([['API', api]] as const)) {
-        out.push(`${left(movement, 28)}${left(path, 11)}${num(r.count, 7)}${num(r.perSecond, 9, 1)}${cpuCells(r.cpu, 3)}${num(r.cpu.other, 8, 3)}${num(sql ? r.cpu.postgres / sql.cpu.postgres : NaN, 12, 2)}`);
+    /** Each path a movement was measured on: through the API, the API's statement from a plain client, plain SQL. */
+    const pathsOf = ({ api, statement, sql }: (typeof kinds)[number]) =>
+      ([['API', api], ["API's SQL", statement], ['plain SQL', sql]] as Array<[string, CpuRow | undefined]>).filter((p): p is [string, CpuRow] => p[1] !== undefined);
+    for (const kind of kinds) {
+      const { api, sql } = kind;
+      for (const [path, r] of pathsOf(kind)) {
+        out.push(`${left(kind.movement, 28)}${left(path, 11)}${num(r.count, 7)}${num(r.perSecond, 9, 1)}${cpuCells(r.cpu, 3)}${num(r.cpu.other, 8, 3)}${num(sql ? r.cpu.postgres / sql.cpu.postgres : NaN, 12, 2)}`);
       }
       if (sql) {
-        const ratio = (k: keyof CpuShare) => api.cpu[k] / sql.cpu[k];
+        const ratio = (k: 'api' | 'postgres') => api.cpu[k] / sql.cpu[k];
         out.push(`${left('', 28)}${left('API/plain', 11)}${right('', 7)}${num(api.perSecond / sql.perSecond, 9, 2)}${cpuCells({ api: ratio('api'), bridge: NaN, postgres: ratio('postgres'), redis: NaN }, 2)}`);
+      }
+    }
+    out.push(
+      '',
+      'Postgres\'s CPU per movement by process, in ms, and the WAL it wrote: its backends\' time split into their own code and the kernel\'s (network, WAL writes and flushes) as /proc\'s ticks split it',
+      `${left('movement', 28)}${left('path', 11)}${right('backends', 10)}${right('kernel', 8)}${right('WAL writer', 12)}${right('server', 8)}${right('WAL bytes', 11)}`,
+    );
+    for (const kind of kinds) {
+      for (const [path, r] of pathsOf(kind)) {
+        const p = r.cpu.inPostgres;
+        out.push(`${left(kind.movement, 28)}${left(path, 11)}${num(p.backendsUser, 10, 3)}${num(p.backendsSystem, 8, 3)}${num(p.walWriter, 12, 3)}${num(p.server, 8, 3)}${num(p.walBytes, 11)}`);
       }
     }
     const functionsMs = breakdown.reduce((sum, f) => sum + f.self, 0);
@@ -635,13 +714,23 @@ export const main = async (): Promise<Figure[]> => {
     // What a transfer asks of Postgres that the plain one does not, from the breakdown: the key claimed and settled, the balances read back.
     const partMs = (part: string) => breakdown.filter((f) => f.part === part).reduce((sum, f) => sum + f.self, 0);
     const beyondPlain = `; beyond plain SQL, one at a time: the key ${(partMs('claim') + partMs('settle')).toFixed(2)} ms, the balances read back ${partMs('views').toFixed(2)} ms`;
-    const postgresFigure = (movement: string, row: { api: CpuRow; sql: CpuRow }, plainName: string, note = ''): Figure => ({
-      figure: `Postgres CPU per ${movement} ÷ the same as plain SQL`,
-      measured: `${(row.api.cpu.postgres / row.sql.cpu.postgres).toFixed(2)}× (${row.api.cpu.postgres.toFixed(3)} ms${note})`,
-      baseline: `${row.sql.cpu.postgres.toFixed(3)} ms (${plainName})`,
-      target: '≤ 1.5×',
-      met: row.api.cpu.postgres / row.sql.cpu.postgres <= 1.5,
-    });
+    /**
+     * Where the API's statement was also sent from a plain client, that is
+     * the figure: the in-process API's Postgres CPU is inflated by the API
+     * process on the same two CPUs (see bench/README.md), and is given beside it.
+     */
+    const postgresFigure = (movement: string, row: { api: CpuRow; statement?: CpuRow; sql: CpuRow }, plainName: string, note = ''): Figure => {
+      const measured = row.statement ?? row.api;
+      const ratio = measured.cpu.postgres / row.sql.cpu.postgres;
+      const inProcess = row.statement ? `; through the in-process API ${(row.api.cpu.postgres / row.sql.cpu.postgres).toFixed(2)}× (${row.api.cpu.postgres.toFixed(3)} ms)` : '';
+      return {
+        figure: `Postgres CPU per ${movement} ÷ the same as plain SQL${row.statement ? " (the API's statement)" : ''}`,
+        measured: `${ratio.toFixed(2)}× (${measured.cpu.postgres.toFixed(3)} ms${inProcess}${note})`,
+        baseline: `${row.sql.cpu.postgres.toFixed(3)} ms (${plainName})`,
+        target: '≤ 1.5×',
+        met: ratio <= 1.5,
+      };
+    };
     return [
       { figure: 'round trips per movement, direct', measured: String(most(movesDirect)), baseline: `${plainMost} (plain SQL)`, target: '≤ 3', met: most(movesDirect) <= 3 },
       { figure: 'round trips per movement, pooler', measured: String(most(movesPooled)), baseline: `${plainMost} (plain SQL)`, target: '≤ 3', met: most(movesPooled) <= 3 },

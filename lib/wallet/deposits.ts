@@ -9,7 +9,7 @@ import type { WebhookReceiptView } from '../payments/schemas';
 import type { PaymentEvent, PaymentProvider } from '../payments/types';
 import { recordView, type DepositRow } from './deposit-records';
 import { balanceAfter, shardOf, type Posted } from './ledger';
-import { answer, freshResult, iso, movement, post, refuse, type Refusal } from './movement';
+import { answer, freshResult, iso, movement, post, refuse, type MovementCall, type Refusal } from './movement';
 import { DAILY_DEPOSIT_MAX, DEPOSIT_MAX, walletRefusals } from './refusals';
 import type { DepositInput, DepositView, PendingDepositView } from './schemas';
 
@@ -34,10 +34,13 @@ export const deposit = async (claim: Claim, input: DepositInput): Promise<Reply>
   return provider.name === 'simulated' ? receivedAtOnce(claim, input) : collected(claim, input, provider);
 };
 
-/** Opened and credited from the card-funding account in one movement (migration 014's wallet_deposit). */
+/** Migration 014's wallet_deposit, as the fan's movement calls it: opened and credited from the card-funding account at once. */
+export const depositCall = (userId: string, input: DepositInput): MovementCall => (sql, c) => sql`
+  select wallet_deposit(${c}, ${shardOf(userId)}, ${input.amount}, ${input.method}, ${DAILY_DEPOSIT_MAX}) as outcome`;
+
+/** A top-up the simulated provider received at once: one movement. */
 const receivedAtOnce = async (claim: Claim, input: DepositInput): Promise<Reply> => {
-  const settled = await movement<Posted & { deposit_id: string }>(claim, (sql, c) => sql`
-    select wallet_deposit(${c}, ${shardOf(claim.userId)}, ${input.amount}, ${input.method}, ${DAILY_DEPOSIT_MAX}) as outcome`);
+  const settled = await movement<Posted & { deposit_id: string }>(claim, depositCall(claim.userId, input));
   if (freshResult(settled)) {
     count('Deposits');
     count('DepositAmountCents', input.amount);

@@ -32,6 +32,9 @@ export type Wallets = Record<string, WalletFigures & { seq: number }>;
 /** The claim as the movement functions take it: {user_id, key, fingerprint, ttl, lock_timeout}. */
 type ClaimParameter = ReturnType<Sql['json']>;
 
+/** A movement's call as its domain writes it: the statement calling its function, given the claim as the function takes it. */
+export type MovementCall = (sql: Sql, claim: ClaimParameter) => PendingQuery<Row[]>;
+
 /**
  * The one primitive every money movement goes through (deposits, payments
  * between fans, request payments, and each purchase): one statement calling
@@ -44,7 +47,7 @@ type ClaimParameter = ReturnType<Sql['json']>;
  */
 export const movement = async <R>(
   claim: Claim,
-  call: (sql: Sql, claim: ClaimParameter) => PendingQuery<Row[]>,
+  call: MovementCall,
   stale: (result: R) => CacheKey[] = () => [],
 ): Promise<Settled<R>> => {
   let settled: Settled<R>;
@@ -80,10 +83,7 @@ export const post = async <R>(statement: (sql: Sql) => PendingQuery<Row[]>, stal
   let settled: Settled<R>;
   let wallets: Wallets;
   try {
-    // OFFSET 0 keeps the movement a subquery run first: wallet_views then reads what it wrote.
-    [{ outcome: settled, wallets }] = (await retrying(
-      () => sql`select m.outcome, wallet_views(m.outcome -> 'fans') as wallets from (${statement(sql)} offset 0) m`,
-    )) as unknown as [{ outcome: Settled<R>; wallets: Wallets }];
+    [{ outcome: settled, wallets }] = (await retrying(() => movementStatement(sql, statement(sql)))) as unknown as [{ outcome: Settled<R>; wallets: Wallets }];
   } catch (error) {
     throw conflictOf(error);
   }
@@ -91,6 +91,14 @@ export const post = async <R>(statement: (sql: Sql) => PendingQuery<Row[]>, stal
   if (fresh) await walletsMoved(settled.fans ?? [], wallets, stale(fresh));
   return settled;
 };
+
+/**
+ * The one statement a movement sends: its call, and the wallets of the fans
+ * it moved, read by wallet_views after it in the same statement (OFFSET 0
+ * keeps the call a subquery run first).
+ */
+export const movementStatement = (sql: Sql, call: PendingQuery<Row[]>) =>
+  sql`select m.outcome, wallet_views(m.outcome -> 'fans') as wallets from (${call} offset 0) m`;
 
 /**
  * After a movement committed: each fan's new balance (as wallet_views read

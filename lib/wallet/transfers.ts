@@ -4,7 +4,7 @@ import type { Claim, Reply } from '../http/route';
 import { display } from '../money';
 import { fanRef, type FanRef } from './accounts';
 import { balanceAfter, type Posted } from './ledger';
-import { answer, iso, movement, refuse } from './movement';
+import { answer, iso, movement, refuse, type MovementCall } from './movement';
 import { fanNotFound, selfTransfer, TRANSFER_MAX, transferLimit, walletRefusals } from './refusals';
 import type { TransferInput, TransferView } from './schemas';
 
@@ -26,14 +26,19 @@ export const findFan = async (sql: Tx, userId: string, other: string): Promise<{
   return theirs;
 };
 
-/** Pays another fan, named by id or email (migration 003's wallet_transfer). */
-export const transfer = async (claim: Claim, input: TransferInput): Promise<Reply> => {
+/** Migration 003's wallet_transfer, as a transfer's movement calls it. */
+export const transferCall = (input: TransferInput): MovementCall => {
   const to = fanRef(input.to);
+  return (sql, c) => sql`
+    select wallet_transfer(${c}, ${to.userIds[0] ?? null}::uuid, ${to.emails[0] ?? null}, ${input.amount}, ${input.note ?? null}) as outcome`;
+};
+
+/** Pays another fan, named by id or email. */
+export const transfer = async (claim: Claim, input: TransferInput): Promise<Reply> => {
   const settled =
     input.amount > TRANSFER_MAX
       ? await refuse(claim, 422, { refusal: 'transfer-limit' })
-      : await movement<Posted & { to: { id: string; name: string } }>(claim, (sql, c) => sql`
-          select wallet_transfer(${c}, ${to.userIds[0] ?? null}::uuid, ${to.emails[0] ?? null}, ${input.amount}, ${input.note ?? null}) as outcome`);
+      : await movement<Posted & { to: { id: string; name: string } }>(claim, transferCall(input));
   return answer(settled, walletRefusals, (posted): TransferView => ({
     id: posted.transfer_id,
     amount: input.amount,
