@@ -98,17 +98,25 @@ const processes = async (): Promise<Array<{ pid: number; name: string; command: 
 const POSTGRES_SERVER = /^postgres: (?:\S+: )?(checkpointer|background writer|walwriter|autovacuum launcher|logical replication launcher|archiver|stats collector)\b/;
 
 /** The parts of Postgres's CPU the bench tells apart. */
-export const POSTGRES_PARTS = ['backends', 'WAL writer', 'server'] as const;
+const POSTGRES_PARTS = ['backends', 'WAL writer', 'server'] as const;
 
-/** One process's CPU time so far: in ms, and its user and system ticks. */
+/** One process's CPU time so far (or a group's, or what was spent between two readings): in ms, and its user and system ticks. */
 export type ProcessCpu = { ms: number; user: number; system: number };
+
+export const NO_CPU: ProcessCpu = { ms: 0, user: 0, system: 0 };
+
+/** `a` plus `b` times `sign`: CPU times added up, or one taken from another. */
+export const addCpu = (a: ProcessCpu, b: ProcessCpu, sign = 1): ProcessCpu => ({ ms: a.ms + sign * b.ms, user: a.user + sign * b.user, system: a.system + sign * b.system });
 
 /** CPU time so far of each of a group of processes, by pid, with the part of the group each is. */
 export type GroupCpu = Map<number, ProcessCpu & { part: string }>;
 
 const groupCpu = async (members: Array<{ pid: number; part: string }>): Promise<GroupCpu> => {
-  const times = await Promise.all(members.map(async ({ pid, part }) => [pid, { ...(await processCpu(pid))!, part }] as const));
-  return new Map(times.filter(([, t]) => t.ms !== undefined));
+  const times = await Promise.all(members.map(async ({ pid, part }) => {
+    const time = await processCpu(pid);
+    return time ? [[pid, { ...time, part }] as const] : [];
+  }));
+  return new Map(times.flat());
 };
 
 /**
@@ -119,19 +127,13 @@ const groupCpu = async (members: Array<{ pid: number; part: string }>): Promise<
  */
 export const cpuBetween = (before: GroupCpu, after: GroupCpu): number => {
   if (before.size === 0 && after.size === 0) return NaN;
-  let ms = 0;
-  for (const [pid, now] of after) ms += now.ms - (before.get(pid)?.ms ?? 0);
-  return ms;
+  return [...partsBetween(before, after).values()].reduce((ms, part) => ms + part.ms, 0);
 };
 
 /** As cpuBetween, by part of the group: each part's ms, and its user and system ticks, counted alike. */
 export const partsBetween = (before: GroupCpu, after: GroupCpu): Map<string, ProcessCpu> => {
   const parts = new Map<string, ProcessCpu>();
-  for (const [pid, now] of after) {
-    const was = before.get(pid);
-    const sum = parts.get(now.part) ?? { ms: 0, user: 0, system: 0 };
-    parts.set(now.part, { ms: sum.ms + now.ms - (was?.ms ?? 0), user: sum.user + now.user - (was?.user ?? 0), system: sum.system + now.system - (was?.system ?? 0) });
-  }
+  for (const [pid, now] of after) parts.set(now.part, addCpu(addCpu(parts.get(now.part) ?? NO_CPU, now), before.get(pid) ?? NO_CPU, -1));
   return parts;
 };
 

@@ -34,7 +34,7 @@ import { setTimeout } from 'node:timers/promises';
 import postgres from 'postgres';
 import { startScratch } from '../scripts/local-services';
 import { startPgProxy, type PgProxy, type RoundTrips } from '../test/support/pg-proxy';
-import { cpuBetween, drive, left, machineCpuMs, num, partsBetween, percentile, postgresCpu, redisServerCpu, right, useScratch, type GroupCpu, type ProcessCpu, type Stats } from './measure';
+import { addCpu, cpuBetween, drive, left, machineCpuMs, NO_CPU, num, partsBetween, percentile, postgresCpu, redisServerCpu, right, useScratch, type GroupCpu, type ProcessCpu, type Stats } from './measure';
 import { startBridgeProcess } from './redis-bridge-process';
 import type { MovementCall } from '../lib/wallet/movement';
 import type { Figure } from './summary';
@@ -383,16 +383,13 @@ export const main = async (): Promise<Figure[]> => {
           walBytes += (await walAt()) - walBefore;
           for (const k of ['api', 'bridge', 'machine'] as const) used[k] += after[k] - before[k];
           for (const k of ['postgres', 'redis'] as const) used[k] += cpuBetween(before[k], after[k]);
-          for (const [part, t] of partsBetween(before.postgres, after.postgres)) {
-            const sum = inPostgres.get(part) ?? { ms: 0, user: 0, system: 0 };
-            inPostgres.set(part, { ms: sum.ms + t.ms, user: sum.user + t.user, system: sum.system + t.system });
-          }
+          for (const [part, spent] of partsBetween(before.postgres, after.postgres)) inPostgres.set(part, addCpu(inPostgres.get(part) ?? NO_CPU, spent));
           return result;
         },
         per: (count: number): CpuShare => {
           const { api, bridge, postgres, redis: rs, machine } = used;
           const known = api + bridge + (Number.isFinite(postgres) ? postgres : 0) + (Number.isFinite(rs) ? rs : 0);
-          const part = (name: string) => inPostgres.get(name) ?? { ms: 0, user: 0, system: 0 };
+          const part = (name: string) => inPostgres.get(name) ?? NO_CPU;
           // The backends' time split as their ticks split it.
           const backends = part('backends');
           const userShare = backends.user + backends.system > 0 ? backends.user / (backends.user + backends.system) : NaN;
@@ -735,12 +732,13 @@ export const main = async (): Promise<Figure[]> => {
       plainName: string,
       note = '',
     ): Figure => {
-      const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-      const measured = row.statement ?? row.api;
-      const ratioOf = (path: 'api' | 'statement', r: CpuRow) => (row.pgRatios ? middle(row.pgRatios[path]) : r.cpu.postgres / row.sql.cpu.postgres);
-      const ratio = ratioOf(row.statement ? 'statement' : 'api', measured);
-      const runs = row.pgRatios ? `, the median of ${row.pgRatios[row.statement ? 'statement' : 'api'].map((r) => r.toFixed(2)).join(' / ')}` : '';
-      const inProcess = row.statement ? `; through the in-process API ${ratioOf('api', row.api).toFixed(2)}× (${row.api.cpu.postgres.toFixed(3)} ms)` : '';
+      const path = row.statement ? 'statement' : 'api';
+      const measured = row[path]!;
+      const ratioOf = (p: 'api' | 'statement') =>
+        row.pgRatios ? percentile([...row.pgRatios[p]].sort((a, b) => a - b), 0.5) : row[p]!.cpu.postgres / row.sql.cpu.postgres;
+      const ratio = ratioOf(path);
+      const runs = row.pgRatios ? `, the median of ${row.pgRatios[path].map((r) => r.toFixed(2)).join(' / ')}` : '';
+      const inProcess = row.statement ? `; through the in-process API ${ratioOf('api').toFixed(2)}× (${row.api.cpu.postgres.toFixed(3)} ms)` : '';
       return {
         figure: `Postgres CPU per ${movement} ÷ the same as plain SQL${row.statement ? " (the API's statement)" : ''}`,
         measured: `${ratio.toFixed(2)}× (${measured.cpu.postgres.toFixed(3)} ms${runs}${inProcess}${note})`,
