@@ -445,11 +445,11 @@ export const main = async (): Promise<Figure[]> => {
 
     // Each worker tops up its own fan's wallet, by a cent: far below the daily limit over the run; then as plain SQL, from the same shard.
     const cardFunding = new Map((await plain<{ id: string; shard: number }[]>`select id, shard from wallets where system = 'card_funding'`).map((w) => [w.shard, w.id]));
-    const deposits = {
-      api: await measure((w) => funded(deposit(fans[2 * w]!, AMOUNT))),
-      statement: await measure((w) => asStatement(fans[2 * w]!.id, depositCall(fans[2 * w]!.id, { amount: AMOUNT, method: 'card' }), 201)),
-      sql: await measure((w) => plainDeposit(plain, fans[2 * w]!.id, walletOf(2 * w), cardFunding.get(shardOf(fans[2 * w]!.id))!, AMOUNT)),
-    };
+    const deposits = await rounds({
+      api: (w) => funded(deposit(fans[2 * w]!, AMOUNT)),
+      statement: (w) => asStatement(fans[2 * w]!.id, depositCall(fans[2 * w]!.id, { amount: AMOUNT, method: 'card' }), 201),
+      sql: (w) => plainDeposit(plain, fans[2 * w]!.id, walletOf(2 * w), cardFunding.get(shardOf(fans[2 * w]!.id))!, AMOUNT),
+    });
 
     // One category selling out, each worker buying for a fan of its own: through the handler, then as the old flow's plain SQL.
     const buyers = await Promise.all(Array.from({ length: WORKERS }, () => newFan()));
@@ -458,16 +458,26 @@ export const main = async (): Promise<Figure[]> => {
     const buyer = (worker: number) => buyers[worker]!;
     // The plain flow pays the same ticketing shard the API would, so that neither queues on one account the other spreads.
     const ticketing = new Map((await plain<{ id: string; shard: number }[]>`select id, shard from wallets where system = 'ticketing'`).map((w) => [w.shard, w.id]));
-    const sellOutCpu = { api: cpuMeter(), sql: cpuMeter() };
-    const soldOut = {
-      api: await sellOutCpu.api.during(() => sellOut(plain, 'category_seats', async (worker, event_id) => {
+    type MeteredSellOut = SellOut & { cpu: CpuShare };
+    const meteredSellOut = async (...args: Parameters<typeof sellOut>): Promise<MeteredSellOut> => {
+      const meter = cpuMeter();
+      const s = await meter.during(() => sellOut(...args));
+      return { ...s, cpu: meter.per(s.sold + s.refused) };
+    };
+    // A sell-out through the handler, then one as the old flow's plain SQL, in ROUNDS rounds: each round's ratio pairs runs next to each other.
+    const sellOuts: Record<'api' | 'sql', MeteredSellOut[]> = { api: [], sql: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      sellOuts.api.push(await meteredSellOut(plain, 'category_seats', async (worker, event_id) => {
         const bought = await invoke(purchaseTickets, { path: '/api/tickets/purchase', token: buyer(worker).token, headers: { 'idempotency-key': randomBytes(8).toString('hex') }, body: { event_id, category: 'tribune', quantity: 1 } });
         if (bought.status === 409 && bought.body.type === '/problems/sold-out') return 'sold-out';
         if (bought.status !== 201) throw new Error(`ticket purchase answered ${bought.status} ${bought.raw}`);
         return 'sold';
-      })),
-      sql: await sellOutCpu.sql.during(() => sellOut(plain, 'event_categories', (worker, event) => plainTicketPurchase(plain, buyer(worker).id, buyerWallets.get(buyer(worker).id)!, ticketing.get(shardOf(buyer(worker).id))!, event, 'tribune'))),
-    };
+      }));
+      sellOuts.sql.push(await meteredSellOut(plain, 'event_categories', (worker, event) => plainTicketPurchase(plain, buyer(worker).id, buyerWallets.get(buyer(worker).id)!, ticketing.get(shardOf(buyer(worker).id))!, event, 'tribune')));
+    }
+    const medianRate = (r: MeteredSellOut[]) => [...r].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(r.length / 2)]!;
+    const soldOut = { api: medianRate(sellOuts.api), sql: medianRate(sellOuts.sql) };
+    const sellOutPgRatios = sellOuts.api.map((s, round) => s.cpu.postgres / sellOuts.sql[round]!.cpu.postgres);
 
     const checkoutBy = async (token: string) => {
       const paid = await invoke(checkout, { path: '/api/shop/checkout', method: 'POST', token, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
@@ -476,22 +486,29 @@ export const main = async (): Promise<Figure[]> => {
     /**
      * Checkouts of a two-line cart, one a shopper at once, in rounds: a
      * checkout empties its cart, so the carts are filled (and the stock kept
-     * up) between rounds, by SQL outside the measured CPU.
+     * up) between rounds, by SQL outside the measured CPU. The paths take
+     * turns, a round each, so that both sample the machine's same moments.
      */
-    const checkoutRounds = async (shoppers: string[], checkoutOne: (shopper: number) => Promise<void>) => {
-      const meter = cpuMeter();
-      let seconds = 0;
+    type CheckoutPath = { shoppers: string[]; checkoutOne: (shopper: number) => Promise<void> };
+    const checkoutRounds = async (paths: Record<'api' | 'sql', CheckoutPath>) => {
+      const runs = { api: { meter: cpuMeter(), seconds: 0 }, sql: { meter: cpuMeter(), seconds: 0 } };
       for (let round = 0; round < CHECKOUT_ROUNDS; round++) {
-        await plain`
-          insert into cart (user_id, product_id, quantity) select u, p, 1 from unnest(${shoppers}::uuid[]) u, unnest(${CHECKOUT_PRODUCTS}::text[]) p
-          on conflict (user_id, product_id) do nothing`;
-        await plain`update products set stock = greatest(stock, 1000) where id = any(${CHECKOUT_PRODUCTS})`;
-        const began = performance.now();
-        await meter.during(() => Promise.all(shoppers.map((_, i) => checkoutOne(i))));
-        seconds += (performance.now() - began) / 1000;
+        for (const path of ['api', 'sql'] as const) {
+          const { shoppers, checkoutOne } = paths[path];
+          await plain`
+            insert into cart (user_id, product_id, quantity) select u, p, 1 from unnest(${shoppers}::uuid[]) u, unnest(${CHECKOUT_PRODUCTS}::text[]) p
+            on conflict (user_id, product_id) do nothing`;
+          await plain`update products set stock = greatest(stock, 1000) where id = any(${CHECKOUT_PRODUCTS})`;
+          const began = performance.now();
+          await runs[path].meter.during(() => Promise.all(shoppers.map((_, i) => checkoutOne(i))));
+          runs[path].seconds += (performance.now() - began) / 1000;
+        }
       }
-      const count = CHECKOUT_ROUNDS * shoppers.length;
-      return { count, perSecond: count / seconds, cpu: meter.per(count) };
+      const rowOf = (path: 'api' | 'sql') => {
+        const count = CHECKOUT_ROUNDS * paths[path].shoppers.length;
+        return { count, perSecond: count / runs[path].seconds, cpu: runs[path].meter.per(count) };
+      };
+      return { api: rowOf('api'), sql: rowOf('sql') };
     };
     // Shoppers of their own, through the handler and as plain SQL: each has the money for every round, and the fans counted below keep theirs.
     const fundedFans = async () => {
@@ -503,13 +520,16 @@ export const main = async (): Promise<Figure[]> => {
     const plainShopperWallets = new Map((await plain<{ id: string; user_id: string }[]>`select id, user_id from wallets where user_id = any(${plainShoppers.map((f) => f.id)}::uuid[])`).map((w) => [w.user_id, w.id]));
     const revenue = new Map((await plain<{ id: string; shard: number }[]>`select id, shard from wallets where system = 'shop_revenue'`).map((w) => [w.shard, w.id]));
     const shopperIds = (shoppers: typeof fans) => shoppers.map((f) => f.id);
-    const checkouts = {
-      api: await checkoutRounds(shopperIds(apiShoppers), (i) => checkoutBy(apiShoppers[i]!.token)),
-      sql: await checkoutRounds(shopperIds(plainShoppers), (i) => {
-        const { id } = plainShoppers[i]!;
-        return plainCheckout(plain, id, plainShopperWallets.get(id)!, revenue.get(shardOf(id))!);
-      }),
-    };
+    const checkouts = await checkoutRounds({
+      api: { shoppers: shopperIds(apiShoppers), checkoutOne: (i) => checkoutBy(apiShoppers[i]!.token) },
+      sql: {
+        shoppers: shopperIds(plainShoppers),
+        checkoutOne: (i) => {
+          const { id } = plainShoppers[i]!;
+          return plainCheckout(plain, id, plainShopperWallets.get(id)!, revenue.get(shardOf(id))!);
+        },
+      },
+    });
 
     // The handler's own CPU, one transfer at a time: nothing else runs in this process meanwhile.
     // Postgres meanwhile times each PL/pgSQL function on the lib's new connections (track_functions), for the breakdown.
@@ -639,29 +659,29 @@ export const main = async (): Promise<Figure[]> => {
     }
     out.push(
       '',
-      `ticket purchases on one category selling out (${SELL_OUT_SEATS} seats, ${WORKERS} buyers, one seat per purchase)`,
+      `ticket purchases on one category selling out (${SELL_OUT_SEATS} seats, ${WORKERS} buyers, one seat per purchase), a sell-out per path in each of ${ROUNDS} rounds`,
       `${left('path', 11)}${right('sold', 7)}${right('per s', 9)}${right('p50 ms', 9)}${right('p95 ms', 9)}${right('tickets', 9)}${right('left', 6)}${right('refused', 9)}`,
     );
-    for (const [path, s] of [['API', soldOut.api], ['plain SQL', soldOut.sql]] as const) {
-      out.push(`${left(path, 11)}${num(s.sold, 7)}${num(s.perSecond, 9, 1)}${num(s.p50, 9, 1)}${num(s.p95, 9, 1)}${num(s.tickets, 9)}${num(s.left, 6)}${num(s.refused, 9)}`);
+    for (const [path, runs] of [['API', sellOuts.api], ['plain SQL', sellOuts.sql]] as const) {
+      for (const s of runs) out.push(`${left(path, 11)}${num(s.sold, 7)}${num(s.perSecond, 9, 1)}${num(s.p50, 9, 1)}${num(s.p95, 9, 1)}${num(s.tickets, 9)}${num(s.left, 6)}${num(s.refused, 9)}`);
     }
     out.push(`${left('API/plain', 11)}${right('', 7)}${num(soldOut.api.perSecond / soldOut.sql.perSecond, 9, 2)}`);
 
     type CpuRow = { count: number; perSecond: number; cpu: CpuShare };
-    const sold = (s: SellOut, meter: ReturnType<typeof cpuMeter>): CpuRow => ({ count: s.sold, perSecond: s.perSecond, cpu: meter.per(s.sold + s.refused) });
+    const sold = (s: MeteredSellOut): CpuRow => ({ count: s.sold, perSecond: s.perSecond, cpu: s.cpu });
     const kinds: Array<{ movement: string; api: CpuRow; statement?: CpuRow; sql?: CpuRow }> = [
       { movement: 'transfer, uncontended', ...results[0]! },
       { movement: 'transfer, hot wallet', ...results[1]! },
       { movement: 'transfer, one at a time', api: { count: CPU_SAMPLES, perSecond: NaN, cpu: oneCpu }, sql: { count: CPU_SAMPLES, perSecond: NaN, cpu: plainOneCpu } },
       { movement: 'deposit', ...deposits },
       { movement: 'checkout (2 lines)', api: checkouts.api, sql: checkouts.sql },
-      { movement: 'ticket purchase (sell-out)', api: sold(soldOut.api, sellOutCpu.api), sql: sold(soldOut.sql, sellOutCpu.sql) },
+      { movement: 'ticket purchase (sell-out)', api: sold(soldOut.api), sql: sold(soldOut.sql) },
     ];
     const cpuCells = (r: Pick<CpuShare, 'api' | 'bridge' | 'postgres' | 'redis'>, digits: number) =>
       `${num(r.api, 10, digits)}${num(r.bridge, 8, digits)}${num(r.postgres, 10, digits)}${num(r.redis, 8, digits)}`;
     out.push(
       '',
-      `CPU per movement by process, in ms (${WORKERS} workers; checkouts in ${CHECKOUT_ROUNDS} rounds of one per worker; transfers the median runs above); "PG ÷ plain" is Postgres's beside the same work's as plain SQL`,
+      `CPU per movement by process, in ms (${WORKERS} workers; checkouts in ${CHECKOUT_ROUNDS} rounds of one per worker; transfers, deposits and sell-outs the run of median rate of their rounds); "PG ÷ plain" is Postgres's beside the same work's as plain SQL`,
       `${left('movement', 28)}${left('path', 11)}${right('count', 7)}${right('per s', 9)}${right('API proc', 10)}${right('bridge', 8)}${right('Postgres', 10)}${right('Redis', 8)}${right('other', 8)}${right('PG ÷ plain', 12)}`,
     );
     /** Each path a movement was measured on: through the API, the API's statement from a plain client, plain SQL. */
@@ -728,16 +748,19 @@ export const main = async (): Promise<Figure[]> => {
      */
     const postgresFigure = (
       movement: string,
-      row: { api: CpuRow; statement?: CpuRow; sql: CpuRow; pgRatios?: { api: number[]; statement: number[] } },
+      row: { api: CpuRow; statement?: CpuRow; sql: CpuRow; pgRatios?: { api: number[]; statement?: number[] } },
       plainName: string,
       note = '',
     ): Figure => {
       const path = row.statement ? 'statement' : 'api';
       const measured = row[path]!;
-      const ratioOf = (p: 'api' | 'statement') =>
-        row.pgRatios ? percentile([...row.pgRatios[p]].sort((a, b) => a - b), 0.5) : row[p]!.cpu.postgres / row.sql.cpu.postgres;
+      const paired = (p: 'api' | 'statement') => row.pgRatios?.[p];
+      const ratioOf = (p: 'api' | 'statement') => {
+        const ratios = paired(p);
+        return ratios ? percentile([...ratios].sort((a, b) => a - b), 0.5) : row[p]!.cpu.postgres / row.sql.cpu.postgres;
+      };
       const ratio = ratioOf(path);
-      const runs = row.pgRatios ? `, the median of ${row.pgRatios[path].map((r) => r.toFixed(2)).join(' / ')}` : '';
+      const runs = paired(path) ? `, the median of ${paired(path)!.map((r) => r.toFixed(2)).join(' / ')}` : '';
       const inProcess = row.statement ? `; through the in-process API ${ratioOf('api').toFixed(2)}× (${row.api.cpu.postgres.toFixed(3)} ms)` : '';
       return {
         figure: `Postgres CPU per ${movement} ÷ the same as plain SQL${row.statement ? " (the API's statement)" : ''}`,
@@ -758,14 +781,14 @@ export const main = async (): Promise<Figure[]> => {
         measured: `${soldOut.api.perSecond.toFixed(0)}/s, ${soldOut.api.tickets} tickets for ${soldOut.api.sold} sold, ${soldOut.api.left} left`,
         baseline: `${soldOut.sql.perSecond.toFixed(0)}/s (old flow, plain SQL)`,
         target: 'every seat sold once, none oversold',
-        met: [soldOut.api, soldOut.sql].every((s) => s.sold === SELL_OUT_SEATS && s.tickets === SELL_OUT_SEATS && s.left === 0),
+        met: [...sellOuts.api, ...sellOuts.sql].every((s) => s.sold === SELL_OUT_SEATS && s.tickets === SELL_OUT_SEATS && s.left === 0),
       },
       { figure: 'hot wallet, API/plain', measured: `${hotWallet!.ratio.toFixed(2)} (${cpuNote(hotWallet!.api)})`, baseline: cpuNote(hotWallet!.sql), target: '≥ 1.0', met: hotWallet!.ratio >= 1 },
       { figure: 'uncontended, API/plain', measured: `${uncontended!.ratio.toFixed(2)} (${cpuNote(uncontended!.api)})`, baseline: cpuNote(uncontended!.sql), target: '≥ 0.5', met: uncontended!.ratio >= 0.5 },
       postgresFigure('transfer', results[0]!, 'plain SQL transfer, uncontended', beyondPlain),
       postgresFigure('deposit', deposits, 'plain SQL deposit'),
       postgresFigure('checkout', checkouts, 'plain SQL checkout'),
-      postgresFigure('ticket purchase', { api: kinds[5]!.api, sql: kinds[5]!.sql! }, 'old flow, plain SQL'),
+      postgresFigure('ticket purchase', { api: kinds[5]!.api, sql: kinds[5]!.sql!, pgRatios: { api: sellOutPgRatios } }, 'old flow, plain SQL'),
       { figure: 'handler CPU per transfer, p50 / p95', measured: `${percentile(handlerCpu, 0.5).toFixed(2)} / ${percentile(handlerCpu, 0.95).toFixed(2)} ms`, baseline: '', target: '≤ 1 ms (aim)', met: percentile(handlerCpu, 0.5) <= 1 },
     ];
   } finally {
