@@ -240,6 +240,13 @@ const sellOut = async (
   return { sold: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), refused, ...books! };
 };
 
+/** Of a path's runs in rounds, the one of median rate. */
+const medianRun = <T extends { perSecond: number }>(runs: T[]): T => [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)]!;
+
+/** Each run's Postgres CPU over the plain SQL run of the same round: runs next to each other share the machine's state of the moment. */
+const pairedRatios = (runs: Array<{ cpu: { postgres: number } }>, plainRuns: Array<{ cpu: { postgres: number } }>): number[] =>
+  runs.map((run, round) => run.cpu.postgres / plainRuns[round]!.cpu.postgres);
+
 type FunctionTime = { calls: number; total: number; self: number };
 type FunctionShare = FunctionTime & { name: string; part: string };
 const PARTS = ['claim', 'lock', 'post', 'settle', 'movement', 'views', 'trigger', 'other'];
@@ -427,16 +434,13 @@ export const main = async (): Promise<Figure[]> => {
       for (let round = 0; round < ROUNDS; round++) {
         for (const path of ['api', 'statement', 'sql'] as const) runs[path].push(await measure(ops[path]));
       }
-      const median = (r: Measured[]) => [...r].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(r.length / 2)]!;
       const rates = (r: Measured[]) => r.map((m) => m.perSecond);
-      // Each run's Postgres CPU over the plain SQL run of the same round: runs next to each other share the machine's state of the moment.
-      const pgRatios = (r: Measured[]) => r.map((m, round) => m.cpu.postgres / runs.sql[round]!.cpu.postgres);
       return {
-        api: median(runs.api),
-        statement: median(runs.statement),
-        sql: median(runs.sql),
+        api: medianRun(runs.api),
+        statement: medianRun(runs.statement),
+        sql: medianRun(runs.sql),
         rates: { api: rates(runs.api), statement: rates(runs.statement), sql: rates(runs.sql) },
-        pgRatios: { api: pgRatios(runs.api), statement: pgRatios(runs.statement) },
+        pgRatios: { api: pairedRatios(runs.api, runs.sql), statement: pairedRatios(runs.statement, runs.sql) },
       };
     };
     const results: Array<{ scenario: string } & Awaited<ReturnType<typeof rounds>>> = [];
@@ -475,9 +479,8 @@ export const main = async (): Promise<Figure[]> => {
       }));
       sellOuts.sql.push(await meteredSellOut(plain, 'event_categories', (worker, event) => plainTicketPurchase(plain, buyer(worker).id, buyerWallets.get(buyer(worker).id)!, ticketing.get(shardOf(buyer(worker).id))!, event, 'tribune')));
     }
-    const medianRate = (r: MeteredSellOut[]) => [...r].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(r.length / 2)]!;
-    const soldOut = { api: medianRate(sellOuts.api), sql: medianRate(sellOuts.sql) };
-    const sellOutPgRatios = sellOuts.api.map((s, round) => s.cpu.postgres / sellOuts.sql[round]!.cpu.postgres);
+    const soldOut = { api: medianRun(sellOuts.api), sql: medianRun(sellOuts.sql) };
+    const sellOutPgRatios = pairedRatios(sellOuts.api, sellOuts.sql);
 
     const checkoutBy = async (token: string) => {
       const paid = await invoke(checkout, { path: '/api/shop/checkout', method: 'POST', token, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
@@ -760,7 +763,8 @@ export const main = async (): Promise<Figure[]> => {
         return ratios ? percentile([...ratios].sort((a, b) => a - b), 0.5) : row[p]!.cpu.postgres / row.sql.cpu.postgres;
       };
       const ratio = ratioOf(path);
-      const runs = paired(path) ? `, the median of ${paired(path)!.map((r) => r.toFixed(2)).join(' / ')}` : '';
+      const pathRatios = paired(path);
+      const runs = pathRatios ? `, the median of ${pathRatios.map((r) => r.toFixed(2)).join(' / ')}` : '';
       const inProcess = row.statement ? `; through the in-process API ${ratioOf('api').toFixed(2)}× (${row.api.cpu.postgres.toFixed(3)} ms)` : '';
       return {
         figure: `Postgres CPU per ${movement} ÷ the same as plain SQL${row.statement ? " (the API's statement)" : ''}`,
